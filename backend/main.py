@@ -1,0 +1,107 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import sqlalchemy as sa
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session
+
+from backend.auth.router import router as auth_router
+from backend.calendar.router import router as calendar_router
+from backend.config import Settings, get_settings
+from backend.db import get_engine, open_session
+from backend.errors import install_handlers, problem_response
+from backend.public.router import router as public_router
+from backend.tickets.router import router as tickets_router
+from backend.units.router import router as units_router
+
+log = logging.getLogger("huiyin")
+
+API_PREFIX = "/api/v1"
+FRONTEND_DIST = Path(__file__).resolve().parent.parent / "frontend" / "dist"
+
+
+def _operation_id(route: APIRoute) -> str:
+    # Stable, readable ids: the endpoint function's name (unique across the app).
+    return route.name
+
+
+def create_app(
+    settings: Settings | None = None,
+    session_factory: Callable[..., Session] | None = None,
+) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Huiyin 回音 API",
+        version="1.0.0",
+        description="The feedback-ticket platform of the university's administrative party "
+        "committee: every matter gets an answer, and the answer is checked.",
+        generate_unique_id_function=_operation_id,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.session_factory = session_factory or (
+        lambda write=True: open_session(get_engine(), write=write)
+    )
+    install_handlers(app)
+
+    api = APIRouter(prefix=API_PREFIX)
+
+    @api.get("/health", tags=["ops"])
+    async def health() -> dict[str, str]:
+        """Alive; does not touch the database."""
+        return {"status": "ok"}
+
+    @api.get("/ready", tags=["ops"])
+    def ready(request: Request) -> Response:
+        """Ready to serve: the database answers."""
+        try:
+            with request.app.state.session_factory(write=False) as session:
+                session.execute(sa.text("SELECT 1"))
+        except Exception as exc:  # any failure means not ready
+            log.warning("readiness check failed: %s", exc)
+            return problem_response(503, "not_ready", "The database does not answer.")
+        return JSONResponse({"status": "ready"})
+
+    api.include_router(auth_router)
+    api.include_router(units_router)
+    api.include_router(tickets_router)
+    api.include_router(public_router)
+    api.include_router(calendar_router)
+    app.include_router(api)
+
+    @app.api_route(
+        "/api/{rest:path}",
+        include_in_schema=False,
+        methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+    )
+    async def api_not_found(rest: str) -> Response:
+        return problem_response(404, "not_found", "No such API endpoint.")
+
+    _mount_spa(app)
+    return app
+
+
+def _mount_spa(app: FastAPI) -> None:
+    """Serve the built SPA at / with history-mode fallback to index.html."""
+
+    @app.get("/{path:path}", include_in_schema=False)
+    async def spa(path: str) -> Response:
+        index = FRONTEND_DIST / "index.html"
+        if path:
+            candidate = (FRONTEND_DIST / path).resolve()
+            if candidate.is_file() and FRONTEND_DIST.resolve() in candidate.parents:
+                return FileResponse(candidate)
+        if index.is_file():
+            return FileResponse(index, headers={"Cache-Control": "no-cache"})
+        return JSONResponse(
+            {"name": "Huiyin", "api": API_PREFIX, "docs": "/docs", "spa": "not built"}
+        )

@@ -1,0 +1,318 @@
+"""All tables, in one module so that domain packages can import them without cycles.
+
+States, kinds and roles are stored as plain strings (see the enums in :mod:`backend.models.enums`)
+so that the database stays readable and migrations stay trivial when a value is added.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from backend.models.types import UTCDateTime, utcnow
+
+__all__ = [
+    "Attachment",
+    "AuthSession",
+    "CalendarDay",
+    "Category",
+    "Extension",
+    "IdempotencyRecord",
+    "OutboxMessage",
+    "RateBucket",
+    "RefreshToken",
+    "Ticket",
+    "TicketDepartment",
+    "TicketEvent",
+    "TicketReturn",
+    "Unit",
+    "User",
+    "metadata",
+    "table",
+]
+
+metadata = SQLModel.metadata
+metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _ts(nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_column=sa.Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+def _created() -> Any:
+    return Field(default_factory=utcnow, sa_column=sa.Column(UTCDateTime(), nullable=False))
+
+
+class Unit(SQLModel, table=True):
+    __tablename__ = "units"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16, index=True)  # committee | department | college
+    name: str = Field(max_length=100, unique=True)
+    code: str = Field(max_length=32, unique=True)
+    is_active: bool = True
+    created_at: datetime = _created()
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True)
+    display_name: str = Field(max_length=100)
+    password_hash: str = Field(max_length=255)
+    unit_id: int = Field(foreign_key="units.id", index=True)
+    role: str = Field(default="staff", max_length=8)  # head | staff
+    is_admin: bool = False
+    email: str | None = Field(default=None, max_length=254)
+    is_active: bool = True
+    created_at: datetime = _created()
+
+
+class Category(SQLModel, table=True):
+    __tablename__ = "categories"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    default_department_id: int | None = Field(default=None, foreign_key="units.id")
+    is_active: bool = True
+
+
+class Ticket(SQLModel, table=True):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        sa.Index("ix_tickets_created", "created_at", "id"),
+        sa.Index("ix_tickets_status_created", "status", "created_at", "id"),
+        sa.Index("ix_tickets_college_created", "college_id", "created_at", "id"),
+        sa.Index("ix_tickets_submitter_created", "submitter_id", "created_at", "id"),
+        sa.Index("ix_tickets_updated", "updated_at", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True)
+    title: str = Field(max_length=200)
+    content: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
+    status: str = Field(max_length=16)
+    urgency: str = Field(default="normal", max_length=16)
+    anonymity: str = Field(default="department", max_length=16)
+    channel: str = Field(default="web", max_length=16)
+    category_id: int | None = Field(default=None, foreign_key="categories.id")
+    college_id: int | None = Field(default=None, foreign_key="units.id")
+    # NULL for fully anonymous and on-behalf tickets: nobody can be led back from the row.
+    submitter_id: int | None = Field(default=None, foreign_key="users.id")
+    recorded_by_id: int | None = Field(default=None, foreign_key="users.id")
+    contact: str | None = Field(default=None, max_length=200)
+    tracking_code_hash: str | None = Field(default=None, max_length=64, unique=True)
+
+    lead_department_id: int | None = Field(default=None, foreign_key="units.id", index=True)
+    handler_id: int | None = Field(default=None, foreign_key="users.id")
+
+    dispatch_due_at: datetime | None = _ts()
+    accept_due_at: datetime | None = _ts()
+    reply_due_at: datetime | None = _ts()
+    revisit_due_at: datetime | None = _ts()
+    score_due_at: datetime | None = _ts()
+    dispatched_at: datetime | None = _ts()
+    accepted_at: datetime | None = _ts()
+    replied_at: datetime | None = _ts()
+    revisited_at: datetime | None = _ts()
+    closed_at: datetime | None = _ts()
+
+    reply_content: str | None = Field(default=None, sa_column=sa.Column(sa.Text()))
+    reply_department_id: int | None = Field(default=None, foreign_key="units.id")
+    revisit_method: str | None = Field(default=None, max_length=16)
+    revisit_outcome: str | None = Field(default=None, max_length=16)
+    revisit_note: str | None = Field(default=None, sa_column=sa.Column(sa.Text()))
+    reject_reason: str | None = Field(default=None, sa_column=sa.Column(sa.Text()))
+    close_note: str | None = Field(default=None, sa_column=sa.Column(sa.Text()))
+    merged_into_id: int | None = Field(default=None, foreign_key="tickets.id", index=True)
+
+    score_efficiency: int | None = None
+    score_handling: int | None = None
+    score_effect: int | None = None
+    score_overall: int | None = None  # mean of the three, rounded half up
+    score_comment: str | None = Field(default=None, sa_column=sa.Column(sa.Text()))
+    scored_at: datetime | None = _ts()
+    scored_via: str | None = Field(default=None, max_length=16)  # college | code | committee
+
+    return_count: int = 0
+    reopen_count: int = 0
+    extension_count: int = 0
+    urge_count: int = 0
+
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+    version: int = 1
+
+
+class TicketDepartment(SQLModel, table=True):
+    """Every department that is or was lead or assisting on a ticket: the departments' scope."""
+
+    __tablename__ = "ticket_departments"
+    __table_args__ = (sa.Index("ix_ticket_departments_department", "department_id", "ticket_id"),)
+
+    ticket_id: int = Field(foreign_key="tickets.id", primary_key=True)
+    department_id: int = Field(foreign_key="units.id", primary_key=True)
+    role: str = Field(max_length=8)  # lead | assist
+    active: bool = True
+    created_at: datetime = _created()
+
+
+class TicketEvent(SQLModel, table=True):
+    __tablename__ = "ticket_events"
+    __table_args__ = (sa.Index("ix_ticket_events_ticket", "ticket_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="tickets.id")
+    action: str = Field(max_length=32)
+    from_status: str | None = Field(default=None, max_length=16)
+    to_status: str | None = Field(default=None, max_length=16)
+    actor_id: int | None = Field(default=None, foreign_key="users.id")
+    actor_unit_id: int | None = Field(default=None, foreign_key="units.id")
+    # The actor is the ticket's submitter: hidden wherever the submitter is hidden.
+    by_submitter: bool = False
+    internal: bool = False  # visible to the committee and departments only
+    note: str | None = Field(default=None, sa_column=sa.Column(sa.Text()))
+    data: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(sa.JSON()))
+    created_at: datetime = _created()
+
+
+class TicketReturn(SQLModel, table=True):
+    __tablename__ = "ticket_returns"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="tickets.id", index=True)
+    department_id: int = Field(foreign_key="units.id")
+    returned_by_id: int = Field(foreign_key="users.id")
+    reason_code: str = Field(max_length=32)
+    reason: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
+    reasonable: bool | None = None
+    judged_by_id: int | None = Field(default=None, foreign_key="users.id")
+    judged_at: datetime | None = _ts()
+    judgement_note: str | None = Field(default=None, sa_column=sa.Column(sa.Text()))
+    created_at: datetime = _created()
+
+
+class Extension(SQLModel, table=True):
+    __tablename__ = "extensions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="tickets.id", index=True)
+    department_id: int = Field(foreign_key="units.id")
+    requested_by_id: int = Field(foreign_key="users.id")
+    days: int
+    reason: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
+    status: str = Field(default="pending", max_length=16)  # pending | approved | denied
+    decided_by_id: int | None = Field(default=None, foreign_key="users.id")
+    decided_at: datetime | None = _ts()
+    decision_note: str | None = Field(default=None, sa_column=sa.Column(sa.Text()))
+    previous_reply_due_at: datetime | None = _ts()
+    new_reply_due_at: datetime | None = _ts()
+    created_at: datetime = _created()
+
+
+class Attachment(SQLModel, table=True):
+    __tablename__ = "attachments"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="tickets.id", index=True)
+    filename: str = Field(max_length=255)
+    content_type: str = Field(max_length=100)
+    size: int
+    sha256: str = Field(max_length=64)
+    storage_key: str = Field(max_length=255)
+    uploaded_by_id: int | None = Field(default=None, foreign_key="users.id")
+    by_submitter: bool = False
+    created_at: datetime = _created()
+
+
+class CalendarDay(SQLModel, table=True):
+    """The committee's own overrides of the national calendar: closures and extra duty days."""
+
+    __tablename__ = "calendar_days"
+
+    day: date = Field(primary_key=True)
+    is_workday: bool
+    note: str | None = Field(default=None, max_length=200)
+    updated_by_id: int | None = Field(default=None, foreign_key="users.id")
+    updated_at: datetime = _created()
+
+
+class AuthSession(SQLModel, table=True):
+    """A login. Revoking it (logout, refresh reuse, deactivation) kills its access and refresh
+    tokens at once: this table is the revocation list."""
+
+    __tablename__ = "auth_sessions"
+
+    id: str = Field(primary_key=True, max_length=36)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    created_at: datetime = _created()
+    expires_at: datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))
+    revoked_at: datetime | None = _ts()
+    revoked_reason: str | None = Field(default=None, max_length=32)
+
+
+class RefreshToken(SQLModel, table=True):
+    __tablename__ = "refresh_tokens"
+
+    jti: str = Field(primary_key=True, max_length=36)
+    session_id: str = Field(foreign_key="auth_sessions.id", index=True)
+    expires_at: datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))
+    used_at: datetime | None = _ts()
+
+
+class RateBucket(SQLModel, table=True):
+    """Fixed-window counters shared by every replica (login failures, public channel)."""
+
+    __tablename__ = "rate_buckets"
+
+    key: str = Field(primary_key=True, max_length=200)
+    count: int = 0
+    window_start: datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    __tablename__ = "idempotency_records"
+    __table_args__ = (sa.UniqueConstraint("principal", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    principal: str = Field(max_length=64)
+    key: str = Field(max_length=128)
+    fingerprint: str = Field(max_length=64)
+    status_code: int | None = None
+    response: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(sa.JSON()))
+    created_at: datetime = _created()
+
+
+class OutboxMessage(SQLModel, table=True):
+    """Side effects (mail, webhooks, OA to-dos) written in the same transaction as their cause."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (sa.Index("ix_outbox_pending", "sent_at", "available_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    topic: str = Field(max_length=64)
+    payload: dict[str, Any] = Field(sa_column=sa.Column(sa.JSON(), nullable=False))
+    created_at: datetime = _created()
+    available_at: datetime = _created()
+    attempts: int = 0
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_at: datetime | None = _ts()
+    sent_at: datetime | None = _ts()
+    last_error: str | None = Field(default=None, sa_column=sa.Column(sa.Text()))
+
+
+def table(model: type[SQLModel]) -> sa.Table:
+    """The Core table of a model (typed, unlike ``Model.__table__``)."""
+    t = model.__table__  # type: ignore[attr-defined]
+    assert isinstance(t, sa.Table)
+    return t

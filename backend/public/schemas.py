@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from backend.models.enums import RevisitOutcome, Status
+from backend.tickets.schemas import _Text
+
+
+class PublicTicketCreate(_Text):
+    title: str = Field(min_length=2, max_length=200)
+    content: str = Field(min_length=2, max_length=20000)
+    contact: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Optional phone or e-mail so the committee can check back (回访). Only the "
+        "committee sees it.",
+    )
+    category_id: int | None = None
+
+
+class PublicTicketCreated(BaseModel):
+    code: str = Field(description="The tracking code (查询码): keep it, it is shown only once.")
+    ticket_code: str
+    status: Status
+    created_at: datetime
+
+
+class PublicReply(BaseModel):
+    content: str
+    replied_at: datetime
+    department: str | None
+
+
+class PublicScore(BaseModel):
+    efficiency: int
+    handling: int
+    effect: int
+    comment: str | None
+    scored_at: datetime
+
+
+class PublicTicket(BaseModel):
+    ticket_code: str
+    title: str
+    content: str
+    status: Status
+    created_at: datetime
+    updated_at: datetime
+    reply: PublicReply | None
+    revisit_outcome: RevisitOutcome | None
+    reject_reason: str | None
+    score: PublicScore | None
+    can_score: bool
+    merged_into: str | None = Field(
+        description="When merged, the answer shown is the primary ticket's; this is its code."
+    )

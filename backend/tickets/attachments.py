@@ -1,0 +1,173 @@
+"""Attachments: checked by their content, stored on local disk, served as downloads."""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+import uuid
+from pathlib import Path
+from typing import IO
+from urllib.parse import quote
+
+import filetype
+import sqlalchemy as sa
+from sqlmodel import col
+
+from backend.errors import Problem, forbidden, invalid, not_found
+from backend.models import Attachment
+from backend.models.enums import Status
+from backend.tickets import permissions
+from backend.tickets.service import Ctx, _record, load_visible
+from backend.tickets.transitions import Rel
+
+# Detected type -> the file name endings that may carry it.
+ALLOWED: dict[str, tuple[str, ...]] = {
+    "image/jpeg": (".jpg", ".jpeg"),
+    "image/png": (".png",),
+    "image/gif": (".gif",),
+    "image/webp": (".webp",),
+    "application/pdf": (".pdf",),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (".docx",),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (".xlsx",),
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": (".pptx",),
+    "text/plain": (".txt",),
+}
+CHUNK = 64 * 1024
+
+
+def _sniff(head: bytes, filename: str) -> str:
+    kind = filetype.guess(head)
+    if kind is not None:
+        return str(kind.mime)
+    if filename.lower().endswith(".txt"):
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            # A multi-byte character may be cut at the end of the sniffed head.
+            if exc.start < len(head) - 4:
+                raise invalid("bad_file_type", "The file is not UTF-8 text.") from exc
+        if b"\x00" in head:
+            raise invalid("bad_file_type", "The file is not text.")
+        return "text/plain"
+    raise invalid("bad_file_type", "This kind of file is not accepted.")
+
+
+def safe_filename(name: str) -> str:
+    name = unicodedata.normalize("NFC", Path(name.replace("\\", "/")).name)
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '"<>|:*?\r\n')
+    return name.strip(" .")[:200] or "attachment"
+
+
+def content_disposition(filename: str) -> str:
+    ascii_name = filename.encode("ascii", "ignore").decode() or "attachment"
+    ascii_name = ascii_name.replace('"', "").replace("\\", "")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+
+
+def _may_upload(status: str, rels: frozenset[Rel]) -> bool:
+    if Rel.committee in rels:
+        return status not in (Status.closed, Status.rejected, Status.withdrawn, Status.merged)
+    if rels & {Rel.lead, Rel.assist}:
+        return status in (Status.dispatched, Status.accepted)
+    if rels & {Rel.submitter, Rel.college_head}:
+        return status == Status.submitted
+    return False
+
+
+def upload(ctx: Ctx, ticket_id: int, filename: str, stream: IO[bytes]) -> Attachment:
+    ticket, rels = load_visible(ctx, ticket_id)
+    if not _may_upload(ticket.status, rels):
+        raise forbidden("You may not add attachments to this ticket now.", "upload_forbidden")
+    count = ctx.session.execute(
+        sa.select(sa.func.count()).where(col(Attachment.ticket_id) == ticket_id)
+    ).scalar_one()
+    if count >= ctx.settings.attachments_per_ticket:
+        raise Problem(409, "too_many_attachments", "This ticket has the most attachments allowed.")
+    name = safe_filename(filename)
+    limit = ctx.settings.attachment_max_bytes
+    folder = ctx.settings.resolved_data_dir / "attachments" / str(ticket_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    key = f"{ticket_id}/{uuid.uuid4().hex}"
+    path = ctx.settings.resolved_data_dir / "attachments" / key
+    digest = hashlib.sha256()
+    size = 0
+    head = b""
+    try:
+        with path.open("wb") as out:
+            while chunk := stream.read(CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise Problem(
+                        413,
+                        "file_too_large",
+                        f"Files may be at most {limit} bytes.",
+                        extra={"max_bytes": limit},
+                    )
+                if len(head) < 8192:
+                    head += chunk[: 8192 - len(head)]
+                digest.update(chunk)
+                out.write(chunk)
+        if size == 0:
+            raise invalid("empty_file", "The file is empty.")
+        mime = _sniff(head, name)
+        if mime not in ALLOWED:
+            raise invalid("bad_file_type", "This kind of file is not accepted.")
+        if not name.lower().endswith(ALLOWED[mime]):
+            raise invalid(
+                "file_type_mismatch",
+                "The file's name does not match its content.",
+                detected=mime,
+            )
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    assert ctx.principal is not None
+    by_submitter = Rel.submitter in rels
+    att = Attachment(
+        ticket_id=ticket_id,
+        filename=name,
+        content_type=mime,
+        size=size,
+        sha256=digest.hexdigest(),
+        storage_key=key,
+        uploaded_by_id=ctx.principal.user_id,
+        by_submitter=by_submitter,
+        created_at=ctx.now,
+    )
+    ctx.session.add(att)
+    ctx.session.flush()
+    _record(
+        ctx,
+        ticket,
+        "attach",
+        from_status=ticket.status,
+        to_status=ticket.status,
+        data={"attachment_id": att.id, "filename": name},
+        by_submitter=by_submitter,
+        hide_actor=by_submitter and ticket.submitter_id is None,
+    )
+    return att
+
+
+def list_for(ctx: Ctx, ticket_id: int) -> list[Attachment]:
+    load_visible(ctx, ticket_id)
+    return list(
+        ctx.session.execute(
+            sa.select(Attachment)
+            .where(col(Attachment.ticket_id) == ticket_id)
+            .order_by(col(Attachment.id))
+        ).scalars()
+    )
+
+
+def get_file(ctx: Ctx, ticket_id: int, attachment_id: int) -> tuple[Attachment, Path]:
+    _, rels = load_visible(ctx, ticket_id)
+    assert permissions is not None
+    assert rels
+    att = ctx.session.get(Attachment, attachment_id)
+    if att is None or att.ticket_id != ticket_id:
+        raise not_found("attachment")
+    path = ctx.settings.resolved_data_dir / "attachments" / att.storage_key
+    if not path.is_file():
+        raise not_found("attachment")
+    return att, path

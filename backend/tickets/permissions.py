@@ -1,0 +1,100 @@
+"""Who may see which ticket, and who may see who raised it.
+
+``visible_clause`` is the one place the scope rule lives: every list, detail, timeline,
+attachment, count and export filters through it (or through ``relations``, which states the
+same rule for one loaded ticket). An out-of-scope ticket is simply not found.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased
+from sqlmodel import col
+
+from backend.auth.principal import Principal
+from backend.models import Ticket, TicketDepartment
+from backend.models.enums import Anonymity
+from backend.tickets.transitions import Rel
+
+_child = aliased(Ticket, name="merged_child")
+
+
+def _college_own(p: Principal, t: Any) -> sa.ColumnElement[bool]:
+    """``t`` is the Ticket class or an alias of it."""
+    if p.is_head:
+        return col(t.college_id) == p.unit_id
+    return col(t.submitter_id) == p.user_id
+
+
+def visible_clause(p: Principal) -> sa.ColumnElement[bool]:
+    if p.is_committee:
+        return sa.true()
+    if p.is_department:
+        return sa.exists().where(
+            col(TicketDepartment.ticket_id) == col(Ticket.id),
+            col(TicketDepartment.department_id) == p.unit_id,
+        )
+    if p.is_college:
+        # A college also follows the primary that its own ticket was merged into.
+        via_merge = sa.exists().where(
+            col(_child.merged_into_id) == col(Ticket.id), _college_own(p, _child)
+        )
+        return sa.or_(_college_own(p, Ticket), via_merge)
+    return sa.false()
+
+
+def relations(session: Session, p: Principal, ticket: Ticket) -> frozenset[Rel]:
+    """The caller's relations to one ticket; empty means they may not see it."""
+    rels: set[Rel] = set()
+    if p.is_committee:
+        rels.add(Rel.committee)
+    elif p.is_department:
+        row = session.execute(
+            sa.select(col(TicketDepartment.role), col(TicketDepartment.active)).where(
+                col(TicketDepartment.ticket_id) == ticket.id,
+                col(TicketDepartment.department_id) == p.unit_id,
+            )
+        ).one_or_none()
+        if row is not None:
+            role, active = row
+            if active and role == "lead" and ticket.lead_department_id == p.unit_id:
+                rels.add(Rel.lead)
+                if p.is_head:
+                    rels.add(Rel.lead_head)
+            elif active and role == "assist":
+                rels.add(Rel.assist)
+            else:
+                rels.add(Rel.former_department)
+    elif p.is_college:
+        if ticket.submitter_id is not None and ticket.submitter_id == p.user_id:
+            rels.add(Rel.submitter)
+        if p.is_head and ticket.college_id == p.unit_id:
+            rels.add(Rel.college_head)
+        merged = session.execute(
+            sa.select(sa.literal(1))
+            .where(col(_child.merged_into_id) == ticket.id, _college_own(p, _child))
+            .limit(1)
+        ).first()
+        if merged is not None:
+            rels.add(Rel.merged_submitter)
+    return frozenset(rels)
+
+
+def can_see_submitter(ticket: Ticket, rels: frozenset[Rel]) -> bool:
+    if ticket.anonymity == Anonymity.full:
+        return False
+    if ticket.anonymity == Anonymity.named:
+        return bool(rels)
+    # "department" tier: the committee and the submitter's own college know; departments do not.
+    return bool(rels & {Rel.committee, Rel.submitter, Rel.college_head})
+
+
+def is_department_side(rels: frozenset[Rel]) -> bool:
+    return bool(rels & {Rel.lead, Rel.lead_head, Rel.assist, Rel.former_department})
+
+
+def sees_internal(rels: frozenset[Rel]) -> bool:
+    """Internal notes and events are for the committee and departments only."""
+    return Rel.committee in rels or is_department_side(rels)

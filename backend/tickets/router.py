@@ -1,0 +1,362 @@
+"""Ticket endpoints. Thin: parse, build the context, call the service, shape the response."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Header, Query, Request, Response, UploadFile
+from fastapi.responses import FileResponse
+
+from backend.deps import CurrentUser, DbSession, Now, SettingsDep
+from backend.errors import ProblemBody, invalid
+from backend.models import Attachment, Extension, TicketReturn
+from backend.models.enums import Status, Urgency
+from backend.tickets import attachments, idempotency, permissions, service, views
+from backend.tickets.schemas import (
+    AssignBody,
+    AttachmentOut,
+    CloseBody,
+    DispatchBody,
+    EventOut,
+    ExtensionBody,
+    ExtensionDecisionBody,
+    ExtensionOut,
+    MergeBody,
+    NoteBody,
+    RejectBody,
+    ReopenBody,
+    ReplyBody,
+    ReturnBody,
+    ReturnJudgementBody,
+    ReturnOut,
+    RevisitBody,
+    ScoreBody,
+    TicketCreate,
+    TicketCreated,
+    TicketOut,
+    TicketPage,
+    UrgeBody,
+)
+
+_problems: dict[int | str, dict[str, Any]] = {
+    s: {"model": ProblemBody, "content": {"application/problem+json": {}}}
+    for s in (401, 403, 404, 409, 412, 422)
+}
+router = APIRouter(prefix="/tickets", tags=["tickets"], responses=_problems)
+
+IfMatch = Annotated[
+    str | None,
+    Header(alias="If-Match", description="The ETag from GET; 412 when the ticket has changed."),
+]
+
+
+def get_ctx(
+    session: DbSession, settings: SettingsDep, now: Now, principal: CurrentUser
+) -> service.Ctx:
+    return service.Ctx(session=session, settings=settings, now=now, principal=principal)
+
+
+CtxDep = Annotated[service.Ctx, Depends(get_ctx)]
+
+
+def _ticket_response(body: dict[str, Any], status_code: int = 200) -> Response:
+    import orjson
+
+    return Response(
+        orjson.dumps(body),
+        status_code=status_code,
+        media_type="application/json",
+        headers={"ETag": service.etag(body)},
+    )
+
+
+@router.post("", response_model=TicketCreated, status_code=201)
+def create_ticket(
+    body: TicketCreate,
+    ctx: CtxDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)] = None,
+) -> Response:
+    """Raise a ticket. With an ``Idempotency-Key`` a retried request returns the first result."""
+    assert ctx.principal is not None
+    return idempotency.run(
+        ctx,
+        principal_key=f"user:{ctx.principal.user_id}",
+        key=idempotency_key,
+        body=body.model_dump(mode="json"),
+        create=lambda: _create(ctx, body),
+    )
+
+
+def _create(ctx: service.Ctx, body: TicketCreate) -> dict[str, Any]:
+    ticket, tracking_code = service.create_ticket(ctx, body)
+    assert ctx.principal is not None
+    out = service.render(ctx, ticket, permissions.relations(ctx.session, ctx.principal, ticket))
+    out["tracking_code"] = tracking_code
+    return out
+
+
+@router.get("", response_model=TicketPage)
+def list_tickets(
+    ctx: CtxDep,
+    status: Annotated[list[Status] | None, Query()] = None,
+    department_id: int | None = None,
+    college_id: int | None = None,
+    category_id: int | None = None,
+    urgency: Urgency | None = None,
+    overdue: bool | None = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    sort: Annotated[
+        str, Query(pattern="^-?(created_at|updated_at)$", description="Newest first by default.")
+    ] = "-created_at",
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> Response:
+    """The tickets the caller may see, newest first, a page at a time (keyset: pass
+    ``next_cursor`` back as ``cursor``)."""
+    for name, value in (("created_from", created_from), ("created_to", created_to)):
+        if value is not None and value.tzinfo is None:
+            raise invalid("naive_datetime", f"{name} needs a time zone offset.")
+    filters = service.ListFilters(
+        status=[s.value for s in status] if status else None,
+        department_id=department_id,
+        college_id=college_id,
+        category_id=category_id,
+        urgency=urgency.value if urgency else None,
+        overdue=overdue,
+        q=q.strip() if q and q.strip() else None,
+        created_from=created_from,
+        created_to=created_to,
+        sort=sort,
+        limit=limit,
+        cursor=cursor,
+    )
+    return Response(service.list_tickets(ctx, filters), media_type="application/json")
+
+
+@router.get("/{ticket_id}", response_model=TicketOut)
+def get_ticket(ticket_id: int, ctx: CtxDep) -> Response:
+    return _ticket_response(service.get_ticket(ctx, ticket_id))
+
+
+@router.get("/{ticket_id}/events", response_model=list[EventOut])
+def list_ticket_events(ticket_id: int, ctx: CtxDep) -> list[EventOut]:
+    """The timeline, oldest first."""
+    return service.events(ctx, ticket_id)
+
+
+@router.post("/{ticket_id}/dispatch", response_model=TicketOut)
+def dispatch_ticket(
+    ticket_id: int, body: DispatchBody, ctx: CtxDep, if_match: IfMatch = None
+) -> Response:
+    return _ticket_response(service.dispatch(ctx, ticket_id, body, if_match))
+
+
+@router.post("/{ticket_id}/return", response_model=TicketOut)
+def return_ticket(
+    ticket_id: int, body: ReturnBody, ctx: CtxDep, if_match: IfMatch = None
+) -> Response:
+    return _ticket_response(service.return_ticket(ctx, ticket_id, body, if_match))
+
+
+@router.post("/{ticket_id}/accept", response_model=TicketOut)
+def accept_ticket(ticket_id: int, ctx: CtxDep, if_match: IfMatch = None) -> Response:
+    return _ticket_response(service.accept(ctx, ticket_id, if_match))
+
+
+@router.post("/{ticket_id}/notes", response_model=TicketOut)
+def add_ticket_note(
+    ticket_id: int, body: NoteBody, ctx: CtxDep, if_match: IfMatch = None
+) -> Response:
+    return _ticket_response(service.add_note(ctx, ticket_id, body, if_match))
+
+
+def _extension_out(ctx: service.Ctx, e: Extension) -> ExtensionOut:
+    assert e.id is not None
+    return ExtensionOut(
+        id=e.id,
+        days=e.days,
+        reason=e.reason,
+        status=e.status,
+        requested_by=views.user_brief(ctx.session, e.requested_by_id),
+        decided_at=views.localize(e.decided_at, ctx.tz),
+        decision_note=e.decision_note,
+        new_reply_due_at=views.localize(e.new_reply_due_at, ctx.tz),
+        created_at=e.created_at.astimezone(ctx.tz),
+    )
+
+
+@router.post("/{ticket_id}/extensions", response_model=ExtensionOut, status_code=201)
+def request_ticket_extension(
+    ticket_id: int, body: ExtensionBody, ctx: CtxDep, if_match: IfMatch = None
+) -> ExtensionOut:
+    return _extension_out(ctx, service.request_extension(ctx, ticket_id, body, if_match))
+
+
+@router.get("/{ticket_id}/extensions", response_model=list[ExtensionOut])
+def list_ticket_extensions(ticket_id: int, ctx: CtxDep) -> list[ExtensionOut]:
+    return [_extension_out(ctx, e) for e in service.list_extensions(ctx, ticket_id)]
+
+
+@router.post("/{ticket_id}/extensions/{extension_id}/decision", response_model=TicketOut)
+def decide_ticket_extension(
+    ticket_id: int,
+    extension_id: int,
+    body: ExtensionDecisionBody,
+    ctx: CtxDep,
+    if_match: IfMatch = None,
+) -> Response:
+    service.decide_extension(ctx, ticket_id, extension_id, body, if_match)
+    return _ticket_response(service.get_ticket(ctx, ticket_id))
+
+
+@router.post("/{ticket_id}/reply", response_model=TicketOut)
+def reply_ticket(
+    ticket_id: int, body: ReplyBody, ctx: CtxDep, if_match: IfMatch = None
+) -> Response:
+    return _ticket_response(service.reply(ctx, ticket_id, body, if_match))
+
+
+@router.post("/{ticket_id}/revisit", response_model=TicketOut)
+def revisit_ticket(
+    ticket_id: int, body: RevisitBody, ctx: CtxDep, if_match: IfMatch = None
+) -> Response:
+    return _ticket_response(service.revisit(ctx, ticket_id, body, if_match))
+
+
+@router.post("/{ticket_id}/reopen", response_model=TicketOut)
+def reopen_ticket(
+    ticket_id: int, body: ReopenBody, ctx: CtxDep, if_match: IfMatch = None
+) -> Response:
+    return _ticket_response(service.reopen(ctx, ticket_id, body, if_match))
+
+
+@router.post("/{ticket_id}/score", response_model=TicketOut)
+def score_ticket(
+    ticket_id: int, body: ScoreBody, ctx: CtxDep, if_match: IfMatch = None
+) -> Response:
+    return _ticket_response(service.score(ctx, ticket_id, body, if_match))
+
+
+@router.post("/{ticket_id}/close", response_model=TicketOut)
+def close_ticket(
+    ticket_id: int, ctx: CtxDep, body: CloseBody | None = None, if_match: IfMatch = None
+) -> Response:
+    return _ticket_response(service.close(ctx, ticket_id, body or CloseBody(), if_match))
+
+
+@router.post("/{ticket_id}/reject", response_model=TicketOut)
+def reject_ticket(
+    ticket_id: int, body: RejectBody, ctx: CtxDep, if_match: IfMatch = None
+) -> Response:
+    return _ticket_response(service.reject(ctx, ticket_id, body, if_match))
+
+
+@router.post("/{ticket_id}/withdraw", response_model=TicketOut)
+def withdraw_ticket(ticket_id: int, ctx: CtxDep, if_match: IfMatch = None) -> Response:
+    return _ticket_response(service.withdraw(ctx, ticket_id, if_match))
+
+
+@router.post("/{ticket_id}/merge", response_model=TicketOut)
+def merge_ticket(
+    ticket_id: int, body: MergeBody, ctx: CtxDep, if_match: IfMatch = None
+) -> Response:
+    return _ticket_response(service.merge(ctx, ticket_id, body, if_match))
+
+
+@router.post("/{ticket_id}/urge", response_model=TicketOut)
+def urge_ticket(
+    ticket_id: int, ctx: CtxDep, body: UrgeBody | None = None, if_match: IfMatch = None
+) -> Response:
+    return _ticket_response(service.urge(ctx, ticket_id, body or UrgeBody(), if_match))
+
+
+@router.post("/{ticket_id}/assign", response_model=TicketOut)
+def assign_ticket(
+    ticket_id: int, body: AssignBody, ctx: CtxDep, if_match: IfMatch = None
+) -> Response:
+    """The lead department's head names the handler."""
+    return _ticket_response(service.assign(ctx, ticket_id, body, if_match))
+
+
+def _return_out(ctx: service.Ctx, r: TicketReturn) -> ReturnOut:
+    assert r.id is not None
+    return ReturnOut(
+        id=r.id,
+        department=views.unit_brief(ctx.session, r.department_id),
+        reason_code=r.reason_code,
+        reason=r.reason,
+        reasonable=r.reasonable,
+        judgement_note=r.judgement_note,
+        judged_at=views.localize(r.judged_at, ctx.tz),
+        created_at=r.created_at.astimezone(ctx.tz),
+    )
+
+
+@router.get("/{ticket_id}/returns", response_model=list[ReturnOut])
+def list_ticket_returns(ticket_id: int, ctx: CtxDep) -> list[ReturnOut]:
+    return [_return_out(ctx, r) for r in service.list_returns(ctx, ticket_id)]
+
+
+@router.post("/{ticket_id}/returns/{return_id}/judgement", response_model=ReturnOut)
+def judge_ticket_return(
+    ticket_id: int,
+    return_id: int,
+    body: ReturnJudgementBody,
+    ctx: CtxDep,
+    if_match: IfMatch = None,
+) -> ReturnOut:
+    """The committee judges a department's return reasonable or not (unreasonable ones count
+    against the department)."""
+    return _return_out(ctx, service.judge_return(ctx, ticket_id, return_id, body, if_match))
+
+
+def _attachment_out(ctx: service.Ctx, a: Attachment) -> AttachmentOut:
+    assert a.id is not None
+    return AttachmentOut(
+        id=a.id,
+        filename=a.filename,
+        content_type=a.content_type,
+        size=a.size,
+        created_at=a.created_at.astimezone(ctx.tz),
+    )
+
+
+@router.post(
+    "/{ticket_id}/attachments",
+    response_model=AttachmentOut,
+    status_code=201,
+    responses={413: {"model": ProblemBody}},
+)
+def upload_ticket_attachment(
+    ticket_id: int, ctx: CtxDep, file: Annotated[UploadFile, File()], request: Request
+) -> AttachmentOut:
+    assert request is not None
+    return _attachment_out(
+        ctx, attachments.upload(ctx, ticket_id, file.filename or "attachment", file.file)
+    )
+
+
+@router.get("/{ticket_id}/attachments", response_model=list[AttachmentOut])
+def list_ticket_attachments(ticket_id: int, ctx: CtxDep) -> list[AttachmentOut]:
+    return [_attachment_out(ctx, a) for a in attachments.list_for(ctx, ticket_id)]
+
+
+@router.get(
+    "/{ticket_id}/attachments/{attachment_id}",
+    response_class=FileResponse,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+def download_ticket_attachment(ticket_id: int, attachment_id: int, ctx: CtxDep) -> FileResponse:
+    att, path = attachments.get_file(ctx, ticket_id, attachment_id)
+    return FileResponse(
+        path,
+        media_type=att.content_type,
+        headers={
+            "Content-Disposition": attachments.content_disposition(att.filename),
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
+    )

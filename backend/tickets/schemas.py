@@ -1,0 +1,288 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator
+
+from backend.models.enums import (
+    Anonymity,
+    Channel,
+    ReturnReason,
+    RevisitMethod,
+    RevisitOutcome,
+    Status,
+    Urgency,
+)
+
+
+def _strip(v: Any) -> Any:
+    return v.strip() if isinstance(v, str) else v
+
+
+class _Text(BaseModel):
+    """Strips surrounding white space so that a blank string is rejected as empty."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _strip_all(cls, v: Any) -> Any:
+        return _strip(v)
+
+
+class TicketCreate(_Text):
+    title: str = Field(min_length=2, max_length=200)
+    content: str = Field(min_length=2, max_length=20000)
+    category_id: int | None = None
+    urgency: Urgency = Urgency.normal
+    anonymity: Anonymity = Anonymity.department
+    channel: Channel | None = Field(
+        default=None, description="Committee only: how the opinion reached it (on behalf)."
+    )
+    college_id: int | None = Field(
+        default=None, description="Committee only: the college the opinion comes from."
+    )
+    contact: str | None = Field(
+        default=None, max_length=200, description="Committee only: how to reach the person."
+    )
+
+
+class UnitBrief(BaseModel):
+    id: int
+    name: str
+    code: str
+
+
+class UserBrief(BaseModel):
+    id: int
+    display_name: str
+    unit: UnitBrief | None = None
+
+
+class CategoryBrief(BaseModel):
+    id: int
+    name: str
+
+
+class ReplyOut(BaseModel):
+    content: str
+    replied_at: datetime
+    department: UnitBrief | None
+
+
+class RevisitOut(BaseModel):
+    method: RevisitMethod
+    outcome: RevisitOutcome
+    note: str | None
+    revisited_at: datetime
+
+
+class ScoreOut(BaseModel):
+    efficiency: int
+    handling: int
+    effect: int
+    overall: int
+    satisfied: bool
+    comment: str | None
+    scored_at: datetime
+    via: str | None
+
+
+class TicketRef(BaseModel):
+    id: int
+    code: str
+    title: str
+    status: Status
+
+
+class TicketOut(BaseModel):
+    id: int
+    code: str
+    title: str
+    content: str
+    status: Status
+    urgency: Urgency
+    anonymity: Anonymity
+    channel: Channel
+    category: CategoryBrief | None
+    college: UnitBrief | None
+    submitter: UserBrief | None = Field(
+        description="Only where the caller may know who raised the ticket."
+    )
+    contact: str | None = Field(default=None, description="Committee only.")
+    lead_department: UnitBrief | None
+    assisting_departments: list[UnitBrief]
+    handler: UserBrief | None
+    dispatch_due_at: datetime | None
+    accept_due_at: datetime | None
+    reply_due_at: datetime | None
+    revisit_due_at: datetime | None
+    score_due_at: datetime | None
+    overdue: bool
+    reply: ReplyOut | None
+    revisit: RevisitOut | None
+    score: ScoreOut | None
+    reject_reason: str | None
+    merged_into: TicketRef | None
+    return_count: int
+    reopen_count: int
+    extension_count: int
+    urge_count: int
+    created_at: datetime
+    updated_at: datetime
+    version: int
+    allowed_actions: list[str]
+
+
+class TicketCreated(TicketOut):
+    tracking_code: str | None = Field(
+        default=None,
+        description="Only for fully anonymous tickets, shown once: the only way back to it.",
+    )
+
+
+class TicketListItem(BaseModel):
+    id: int
+    code: str
+    title: str
+    status: Status
+    urgency: Urgency
+    anonymity: Anonymity
+    channel: Channel
+    category_id: int | None
+    college: UnitBrief | None
+    lead_department: UnitBrief | None
+    dispatch_due_at: datetime | None
+    accept_due_at: datetime | None
+    reply_due_at: datetime | None
+    overdue: bool
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class TicketPage(BaseModel):
+    items: list[TicketListItem]
+    next_cursor: str | None
+
+
+class EventOut(BaseModel):
+    id: int
+    action: str
+    from_status: Status | None
+    to_status: Status | None
+    actor: UserBrief | None = Field(description="Hidden where the actor is a hidden submitter.")
+    actor_unit: UnitBrief | None
+    note: str | None
+    internal: bool
+    data: dict[str, Any] | None
+    created_at: datetime
+
+
+# --- action bodies -------------------------------------------------------------------------
+
+
+class DispatchBody(_Text):
+    lead_department_id: int
+    assisting_department_ids: list[int] = Field(default_factory=list, max_length=10)
+    reply_due_at: datetime | None = Field(
+        default=None, description="Override of the default reply deadline (aware timestamp)."
+    )
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class ReturnBody(_Text):
+    reason_code: ReturnReason
+    reason: str = Field(min_length=2, max_length=2000)
+
+
+class NoteBody(_Text):
+    content: str = Field(min_length=1, max_length=5000)
+    internal: bool = False
+
+
+class ExtensionBody(_Text):
+    days: int = Field(ge=1, le=30)
+    reason: str = Field(min_length=2, max_length=2000)
+
+
+class ExtensionDecisionBody(_Text):
+    approved: bool
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class ExtensionOut(BaseModel):
+    id: int
+    days: int
+    reason: str
+    status: str
+    requested_by: UserBrief | None
+    decided_at: datetime | None
+    decision_note: str | None
+    new_reply_due_at: datetime | None
+    created_at: datetime
+
+
+class ReplyBody(_Text):
+    content: str = Field(min_length=2, max_length=20000)
+
+
+class RevisitBody(_Text):
+    method: RevisitMethod
+    outcome: RevisitOutcome
+    note: str | None = Field(default=None, max_length=5000)
+
+
+class ReopenBody(_Text):
+    reason: str = Field(min_length=2, max_length=2000)
+    reply_due_at: datetime | None = None
+
+
+class ScoreBody(_Text):
+    efficiency: int = Field(ge=1, le=5)
+    handling: int = Field(ge=1, le=5)
+    effect: int = Field(ge=1, le=5)
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class CloseBody(_Text):
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class RejectBody(_Text):
+    reason: str = Field(min_length=2, max_length=2000)
+
+
+class MergeBody(BaseModel):
+    primary_id: int
+
+
+class UrgeBody(_Text):
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class AssignBody(BaseModel):
+    handler_id: int
+
+
+class ReturnJudgementBody(_Text):
+    reasonable: bool
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class ReturnOut(BaseModel):
+    id: int
+    department: UnitBrief | None
+    reason_code: ReturnReason
+    reason: str
+    reasonable: bool | None
+    judgement_note: str | None
+    judged_at: datetime | None
+    created_at: datetime
+
+
+class AttachmentOut(BaseModel):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    created_at: datetime

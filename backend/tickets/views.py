@@ -1,0 +1,204 @@
+"""Turning rows into what a given caller may see (submitter hiding, internal events)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from backend.models import Category, Ticket, TicketDepartment, TicketEvent, Unit, User
+from backend.models.enums import Status
+from backend.tickets import permissions
+from backend.tickets.schemas import (
+    CategoryBrief,
+    EventOut,
+    ReplyOut,
+    RevisitOut,
+    ScoreOut,
+    TicketOut,
+    TicketRef,
+    UnitBrief,
+    UserBrief,
+)
+from backend.tickets.transitions import Rel
+
+
+def localize(dt: datetime | None, tz: ZoneInfo) -> datetime | None:
+    return dt.astimezone(tz) if dt is not None else None
+
+
+def overdue_clause(now: datetime) -> sa.ColumnElement[bool]:
+    """Whoever holds the ticket has missed their deadline."""
+    return sa.or_(
+        sa.and_(col(Ticket.status) == Status.submitted, col(Ticket.dispatch_due_at) < now),
+        sa.and_(col(Ticket.status) == Status.dispatched, col(Ticket.accept_due_at) < now),
+        sa.and_(col(Ticket.status) == Status.accepted, col(Ticket.reply_due_at) < now),
+        sa.and_(col(Ticket.status) == Status.replied, col(Ticket.revisit_due_at) < now),
+    )
+
+
+def is_overdue(status: str, due: dict[str, datetime | None], now: datetime) -> bool:
+    field = {
+        Status.submitted: "dispatch_due_at",
+        Status.dispatched: "accept_due_at",
+        Status.accepted: "reply_due_at",
+        Status.replied: "revisit_due_at",
+    }.get(Status(status))
+    if field is None:
+        return False
+    value = due.get(field)
+    return value is not None and value < now
+
+
+def unit_brief(session: Session, unit_id: int | None) -> UnitBrief | None:
+    if unit_id is None:
+        return None
+    u = session.get(Unit, unit_id)
+    if u is None or u.id is None:
+        return None
+    return UnitBrief(id=u.id, name=u.name, code=u.code)
+
+
+def user_brief(session: Session, user_id: int | None) -> UserBrief | None:
+    if user_id is None:
+        return None
+    u = session.get(User, user_id)
+    if u is None or u.id is None:
+        return None
+    return UserBrief(id=u.id, display_name=u.display_name, unit=unit_brief(session, u.unit_id))
+
+
+def ticket_out(
+    session: Session,
+    ticket: Ticket,
+    rels: frozenset[Rel],
+    allowed: list[str],
+    now: datetime,
+    tz: ZoneInfo,
+) -> dict[str, Any]:
+    assert ticket.id is not None
+    assists = session.execute(
+        sa.select(col(TicketDepartment.department_id))
+        .where(
+            col(TicketDepartment.ticket_id) == ticket.id,
+            col(TicketDepartment.role) == "assist",
+            col(TicketDepartment.active).is_(True),
+        )
+        .order_by(col(TicketDepartment.department_id))
+    ).scalars()
+    category = session.get(Category, ticket.category_id) if ticket.category_id else None
+    merged_into = session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None
+    show_submitter = permissions.can_see_submitter(ticket, rels)
+    dues = {
+        "dispatch_due_at": ticket.dispatch_due_at,
+        "accept_due_at": ticket.accept_due_at,
+        "reply_due_at": ticket.reply_due_at,
+        "revisit_due_at": ticket.revisit_due_at,
+        "score_due_at": ticket.score_due_at,
+    }
+    reply = None
+    if ticket.reply_content is not None and ticket.replied_at is not None:
+        reply = ReplyOut(
+            content=ticket.reply_content,
+            replied_at=ticket.replied_at.astimezone(tz),
+            department=unit_brief(session, ticket.reply_department_id),
+        )
+    revisit = None
+    if ticket.revisit_outcome and ticket.revisit_method and ticket.revisited_at:
+        revisit = RevisitOut(
+            method=ticket.revisit_method,
+            outcome=ticket.revisit_outcome,
+            note=ticket.revisit_note,
+            revisited_at=ticket.revisited_at.astimezone(tz),
+        )
+    score = None
+    if ticket.score_overall is not None and ticket.scored_at is not None:
+        score = ScoreOut(
+            efficiency=ticket.score_efficiency or 0,
+            handling=ticket.score_handling or 0,
+            effect=ticket.score_effect or 0,
+            overall=ticket.score_overall,
+            satisfied=ticket.score_overall >= 4,
+            comment=ticket.score_comment,
+            scored_at=ticket.scored_at.astimezone(tz),
+            via=ticket.scored_via,
+        )
+    out = TicketOut(
+        id=ticket.id,
+        code=ticket.code,
+        title=ticket.title,
+        content=ticket.content,
+        status=ticket.status,
+        urgency=ticket.urgency,
+        anonymity=ticket.anonymity,
+        channel=ticket.channel,
+        category=CategoryBrief(id=category.id, name=category.name)
+        if category and category.id
+        else None,
+        college=unit_brief(session, ticket.college_id),
+        submitter=user_brief(session, ticket.submitter_id) if show_submitter else None,
+        contact=ticket.contact if Rel.committee in rels else None,
+        lead_department=unit_brief(session, ticket.lead_department_id),
+        assisting_departments=[b for d in assists if (b := unit_brief(session, d))],
+        handler=user_brief(session, ticket.handler_id) if permissions.sees_internal(rels) else None,
+        **{k: localize(v, tz) for k, v in dues.items()},
+        overdue=is_overdue(ticket.status, dues, now),
+        reply=reply,
+        revisit=revisit,
+        score=score,
+        reject_reason=ticket.reject_reason,
+        merged_into=TicketRef(
+            id=merged_into.id,
+            code=merged_into.code,
+            title=merged_into.title,
+            status=merged_into.status,
+        )
+        if merged_into and merged_into.id
+        else None,
+        return_count=ticket.return_count,
+        reopen_count=ticket.reopen_count,
+        extension_count=ticket.extension_count,
+        urge_count=ticket.urge_count,
+        created_at=ticket.created_at.astimezone(tz),
+        updated_at=ticket.updated_at.astimezone(tz),
+        version=ticket.version,
+        allowed_actions=allowed,
+    )
+    return out.model_dump(mode="json")
+
+
+def events_out(
+    session: Session, ticket: Ticket, rels: frozenset[Rel], tz: ZoneInfo
+) -> list[EventOut]:
+    q = (
+        sa.select(TicketEvent)
+        .where(col(TicketEvent.ticket_id) == ticket.id)
+        .order_by(col(TicketEvent.id))
+    )
+    if not permissions.sees_internal(rels):
+        q = q.where(col(TicketEvent.internal).is_(False))
+    show_submitter = permissions.can_see_submitter(ticket, rels)
+    out = []
+    for e in session.execute(q).scalars():
+        assert e.id is not None
+        hide = e.by_submitter and not show_submitter
+        out.append(
+            EventOut(
+                id=e.id,
+                action=e.action,
+                from_status=e.from_status,
+                to_status=e.to_status,
+                actor=None if hide else user_brief(session, e.actor_id),
+                # The submitter's unit is the ticket's college, which everyone in scope sees.
+                actor_unit=unit_brief(session, e.actor_unit_id),
+                note=e.note,
+                internal=e.internal,
+                data=e.data,
+                created_at=e.created_at.astimezone(tz),
+            )
+        )
+    return out

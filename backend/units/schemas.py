@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, EmailStr, Field
+
+from backend.models.enums import Role, UnitKind
+
+
+class UnitCreate(BaseModel):
+    kind: UnitKind
+    name: str = Field(min_length=1, max_length=100)
+    code: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
+
+
+class UnitUpdate(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    code: str | None = Field(default=None, min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
+    is_active: bool | None = None
+
+
+class UnitOut(BaseModel):
+    id: int
+    kind: UnitKind
+    name: str
+    code: str
+    is_active: bool
+
+
+class UserCreate(BaseModel):
+    username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
+    display_name: str = Field(min_length=1, max_length=100)
+    password: str = Field(min_length=8, max_length=128)
+    unit_id: int
+    role: Role = Role.staff
+    is_admin: bool = False
+    email: EmailStr | None = None
+
+
+class UserUpdate(BaseModel):
+    display_name: str | None = Field(default=None, min_length=1, max_length=100)
+    role: Role | None = None
+    unit_id: int | None = None
+    is_active: bool | None = None
+    is_admin: bool | None = None
+    email: EmailStr | None = None
+    password: str | None = Field(default=None, min_length=8, max_length=128)
+
+
+class UserOut(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    is_admin: bool
+    is_active: bool
+    email: str | None
+    unit: UnitOut
+    created_at: datetime
+
+
+class CategoryCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    default_department_id: int | None = None
+
+
+class CategoryUpdate(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    default_department_id: int | None = None
+    is_active: bool | None = None
+
+
+class CategoryOut(BaseModel):
+    id: int
+    name: str
+    default_department_id: int | None
+    is_active: bool
