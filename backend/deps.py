@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
 
@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 from sqlmodel import col
+from starlette.concurrency import run_in_threadpool
 
 from backend.auth.principal import Principal
 from backend.auth.security import InvalidToken, decode_token
@@ -24,25 +25,35 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-def get_app_settings(request: Request) -> Settings:
+# Cheap dependencies are async: a sync one would cost a hop to the thread pool per request.
+async def get_app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the handler returns, rolled back on error."""
-    session: Session = request.app.state.session_factory(write=request.method not in SAFE_METHODS)
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    """One transaction per request: committed when the handler returns, rolled back on error.
+
+    Writes open (SQLite: BEGIN IMMEDIATE may wait for the lock) and commit in the thread pool;
+    a read session connects lazily inside the handler's thread and only closes here.
+    """
+    factory = request.app.state.session_factory
+    write = request.method not in SAFE_METHODS
+    session: Session = (
+        await run_in_threadpool(factory, write=True) if write else factory(write=False)
+    )
     try:
         yield session
-        session.commit()
+        if write:
+            await run_in_threadpool(session.commit)
     except BaseException:
-        session.rollback()
+        await run_in_threadpool(session.rollback)
         raise
     finally:
         session.close()
 
 
-def get_now() -> datetime:
+async def get_now() -> datetime:
     return get_clock().now()
 
 
@@ -50,6 +61,29 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 # scope="function": commit before the response is sent, so a failed commit is an error response.
 DbSession = Annotated[Session, Depends(get_db, scope="function")]
 Now = Annotated[datetime, Depends(get_now)]
+
+
+# Runs on every authenticated request: columns only, no ORM entities to build.
+_PRINCIPAL_QUERY = (
+    sa.select(
+        col(User.id),
+        col(User.username),
+        col(User.display_name),
+        col(User.role),
+        col(User.is_admin),
+        col(User.is_active),
+        col(Unit.id),
+        col(Unit.kind),
+        col(Unit.name),
+        col(Unit.code),
+        col(Unit.is_active),
+        col(AuthSession.revoked_at),
+        col(AuthSession.expires_at),
+    )
+    .join(Unit, col(Unit.id) == col(User.unit_id))
+    .join(AuthSession, col(AuthSession.user_id) == col(User.id))
+    .where(col(User.id) == sa.bindparam("sub"), col(AuthSession.id) == sa.bindparam("sid"))
+)
 
 
 def _unauthenticated(detail: str = "Authentication required.") -> Problem:
@@ -68,31 +102,40 @@ def get_principal(
         claims = decode_token(settings, token, "access", now)
     except InvalidToken as exc:
         raise _unauthenticated("The access token is not valid.") from exc
-    row = session.execute(
-        sa.select(User, Unit, col(AuthSession.revoked_at), col(AuthSession.expires_at))
-        .join(Unit, col(Unit.id) == col(User.unit_id))
-        .join(AuthSession, col(AuthSession.user_id) == col(User.id))
-        .where(col(User.id) == claims.sub, col(AuthSession.id) == claims.sid)
-    ).one_or_none()
+    row = session.execute(_PRINCIPAL_QUERY, {"sub": claims.sub, "sid": claims.sid}).one_or_none()
     if row is None:
         raise _unauthenticated("The access token is not valid.")
-    user, unit, revoked_at, expires_at = row
+    (
+        uid,
+        username,
+        display_name,
+        role,
+        is_admin,
+        active,
+        unit_id,
+        kind,
+        name,
+        code,
+        unit_active,
+        revoked_at,
+        expires_at,
+    ) = row
     if revoked_at is not None or expires_at <= now:
         raise _unauthenticated("The session has ended; sign in again.")
-    if not user.is_active or not unit.is_active:
+    if not active or not unit_active:
         raise _unauthenticated("The account is disabled.")
-    assert user.id is not None
-    assert unit.id is not None
+    assert uid is not None
+    assert unit_id is not None
     return Principal(
-        user_id=user.id,
-        username=user.username,
-        display_name=user.display_name,
-        role=user.role,
-        is_admin=user.is_admin,
-        unit_id=unit.id,
-        unit_kind=unit.kind,
-        unit_name=unit.name,
-        unit_code=unit.code,
+        user_id=uid,
+        username=username,
+        display_name=display_name,
+        role=role,
+        is_admin=is_admin,
+        unit_id=unit_id,
+        unit_kind=kind,
+        unit_name=name,
+        unit_code=code,
         session_id=claims.sid,
     )
 
@@ -100,7 +143,7 @@ def get_principal(
 CurrentUser = Annotated[Principal, Depends(get_principal)]
 
 
-def require_committee_admin(principal: CurrentUser) -> Principal:
+async def require_committee_admin(principal: CurrentUser) -> Principal:
     if not principal.is_committee_admin:
         raise Problem(403, "admin_required", "Only committee administrators may do this.")
     return principal

@@ -24,7 +24,7 @@ from backend.demo import content
 from backend.models import Category, Ticket, TicketDepartment, TicketEvent, Unit, User, table
 from backend.models.enums import Role, Status, UnitKind
 from backend.models.types import UTCDateTime
-from backend.tickets import sla
+from backend.tickets import sla, views
 
 DEMO_PASSWORD = "huiyin2026"
 COMMITTEE_NAME = "机关党委"
@@ -253,6 +253,7 @@ def generate_tickets(
             "tracking_code_hash": None,
             "lead_department_id": None,
             "handler_id": None,
+            "due_at": None,
             "dispatch_due_at": cal.add_working_days(t0, sla.DISPATCH_DAYS),
             "accept_due_at": None,
             "reply_due_at": None,
@@ -491,6 +492,7 @@ def generate_tickets(
                         None,
                         data={"unscored": True},
                     )
+        row["due_at"] = views.due_for(row["status"], row)
         tickets.append(row)
         made += 1
         if len(tickets) >= chunk:

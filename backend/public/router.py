@@ -45,7 +45,7 @@ def _limit(session: DbSession, key: str, limit: int, window: timedelta, now: Now
         )
 
 
-def get_public_ctx(session: DbSession, settings: SettingsDep, now: Now) -> service.Ctx:
+async def get_public_ctx(session: DbSession, settings: SettingsDep, now: Now) -> service.Ctx:
     return service.Ctx(session=session, settings=settings, now=now, principal=None)
 
 

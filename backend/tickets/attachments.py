@@ -59,8 +59,12 @@ def safe_filename(name: str) -> str:
 
 
 def content_disposition(filename: str) -> str:
-    ascii_name = filename.encode("ascii", "ignore").decode() or "attachment"
-    ascii_name = ascii_name.replace('"', "").replace("\\", "")
+    ascii_name = filename.encode("ascii", "ignore").decode().replace('"', "").replace("\\", "")
+    ascii_name = ascii_name.strip()
+    if not ascii_name.strip("."):
+        ascii_name = "attachment"
+    elif ascii_name.startswith("."):  # "报告.pdf" leaves ".pdf", a hidden file's name
+        ascii_name = "attachment" + ascii_name
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 

@@ -12,7 +12,7 @@ from backend.deps import CurrentUser, DbSession, Now, SettingsDep
 from backend.errors import ProblemBody, invalid
 from backend.models import Attachment, Extension, TicketReturn
 from backend.models.enums import Status, Urgency
-from backend.tickets import attachments, idempotency, permissions, service, views
+from backend.tickets import attachments, idempotency, listing, permissions, service, views
 from backend.tickets.schemas import (
     AssignBody,
     AttachmentOut,
@@ -51,7 +51,7 @@ IfMatch = Annotated[
 ]
 
 
-def get_ctx(
+async def get_ctx(
     session: DbSession, settings: SettingsDep, now: Now, principal: CurrentUser
 ) -> service.Ctx:
     return service.Ctx(session=session, settings=settings, now=now, principal=principal)
@@ -119,7 +119,7 @@ def list_tickets(
     for name, value in (("created_from", created_from), ("created_to", created_to)):
         if value is not None and value.tzinfo is None:
             raise invalid("naive_datetime", f"{name} needs a time zone offset.")
-    filters = service.ListFilters(
+    filters = listing.ListFilters(
         status=[s.value for s in status] if status else None,
         department_id=department_id,
         college_id=college_id,
@@ -133,7 +133,7 @@ def list_tickets(
         limit=limit,
         cursor=cursor,
     )
-    return Response(service.list_tickets(ctx, filters), media_type="application/json")
+    return Response(listing.list_tickets(ctx, filters), media_type="application/json")
 
 
 @router.get("/{ticket_id}", response_model=TicketOut)

@@ -6,7 +6,6 @@ the change, its timeline event and its outbox message together, or none of them.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -15,9 +14,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import orjson
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
 
@@ -173,6 +171,11 @@ def _apply(ctx: Ctx, ticket: Ticket, changes: dict[str, Any]) -> None:
     requests that read the same version, exactly one updates a row; the rest get a 409.
     """
     values = {**changes, "version": ticket.version + 1, "updated_at": ctx.now}
+    status = values.get("status", ticket.status)
+    field = views.DUE_FIELD.get(status)
+    values["due_at"] = (
+        (values[field] if field in values else getattr(ticket, field)) if field else None
+    )
     result = ctx.session.execute(
         _tickets.update()
         .where(_tickets.c.id == ticket.id, _tickets.c.version == ticket.version)
@@ -270,9 +273,9 @@ def _transition(
 
 
 def begin_action(
-    ctx: Ctx, ticket_id: int, action: Action, if_match: str | None
+    ctx: Ctx, ticket_id: int, action: Action, if_match: str | None, *, lock: bool = False
 ) -> tuple[Ticket, frozenset[Rel]]:
-    ticket, rels = load_visible(ctx, ticket_id)
+    ticket, rels = load_visible(ctx, ticket_id, lock=lock)
     guard(action, ticket.status, rels)
     check_if_match(ticket, if_match)
     return ticket, rels
@@ -341,12 +344,13 @@ def create_ticket(ctx: Ctx, body: TicketCreate) -> tuple[Ticket, str | None]:
 
 
 def insert_ticket(ctx: Ctx, *, tracking_code: str | None, **fields: Any) -> Ticket:
-    cal = ctx.calendar()
+    dispatch_due = ctx.calendar().add_working_days(ctx.now, sla.DISPATCH_DAYS)
     ticket = Ticket(
         code=f"TMP-{secrets.token_hex(8)}",
         status=Status.submitted.value,
         tracking_code_hash=hash_tracking_code(tracking_code) if tracking_code else None,
-        dispatch_due_at=cal.add_working_days(ctx.now, sla.DISPATCH_DAYS),
+        dispatch_due_at=dispatch_due,
+        due_at=dispatch_due,
         created_at=ctx.now,
         updated_at=ctx.now,
         **fields,
@@ -371,163 +375,6 @@ def insert_ticket(ctx: Ctx, *, tracking_code: str | None, **fields: Any) -> Tick
     )
     ctx.session.flush()
     return ticket
-
-
-# --- list --------------------------------------------------------------------------------------
-
-SORTS = {
-    "-created_at": ("created_at", True),
-    "created_at": ("created_at", False),
-    "-updated_at": ("updated_at", True),
-    "updated_at": ("updated_at", False),
-}
-
-
-@dataclass
-class ListFilters:
-    status: list[str] | None = None
-    department_id: int | None = None
-    college_id: int | None = None
-    category_id: int | None = None
-    urgency: str | None = None
-    overdue: bool | None = None
-    q: str | None = None
-    created_from: datetime | None = None
-    created_to: datetime | None = None
-    sort: str = "-created_at"
-    limit: int = 20
-    cursor: str | None = None
-
-
-def encode_cursor(value: datetime, ticket_id: int) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps([value.isoformat(), ticket_id])).decode()
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, int]:
-    try:
-        raw = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
-        value = datetime.fromisoformat(raw[0])
-        if value.tzinfo is None or not isinstance(raw[1], int):
-            raise ValueError
-        return value, raw[1]
-    except (ValueError, TypeError, IndexError, orjson.JSONDecodeError) as exc:
-        raise invalid("bad_cursor", "The cursor is not valid.") from exc
-
-
-_college = aliased(Unit, name="college")
-_lead = aliased(Unit, name="lead")
-
-
-def list_tickets(ctx: Ctx, f: ListFilters) -> bytes:
-    """One query for the page, serialised straight to JSON bytes (the hot path)."""
-    assert ctx.principal is not None
-    column, desc = SORTS[f.sort]
-    sort_col = getattr(Ticket, column)
-    q = (
-        sa.select(
-            col(Ticket.id),
-            col(Ticket.code),
-            col(Ticket.title),
-            col(Ticket.status),
-            col(Ticket.urgency),
-            col(Ticket.anonymity),
-            col(Ticket.channel),
-            col(Ticket.category_id),
-            col(Ticket.college_id),
-            col(_college.name),
-            col(_college.code),
-            col(Ticket.lead_department_id),
-            col(_lead.name),
-            col(_lead.code),
-            col(Ticket.dispatch_due_at),
-            col(Ticket.accept_due_at),
-            col(Ticket.reply_due_at),
-            col(Ticket.revisit_due_at),
-            col(Ticket.created_at),
-            col(Ticket.updated_at),
-            col(Ticket.version),
-        )
-        .select_from(Ticket)
-        .outerjoin(_college, col(_college.id) == col(Ticket.college_id))
-        .outerjoin(_lead, col(_lead.id) == col(Ticket.lead_department_id))
-        .where(permissions.visible_clause(ctx.principal))
-    )
-    if f.status:
-        q = q.where(col(Ticket.status).in_(f.status))
-    if f.department_id is not None:
-        q = q.where(
-            sa.exists().where(
-                col(TicketDepartment.ticket_id) == col(Ticket.id),
-                col(TicketDepartment.department_id) == f.department_id,
-            )
-        )
-    if f.college_id is not None:
-        q = q.where(col(Ticket.college_id) == f.college_id)
-    if f.category_id is not None:
-        q = q.where(col(Ticket.category_id) == f.category_id)
-    if f.urgency is not None:
-        q = q.where(col(Ticket.urgency) == f.urgency)
-    if f.overdue is not None:
-        clause = views.overdue_clause(ctx.now)
-        q = q.where(clause if f.overdue else sa.not_(clause))
-    if f.q:
-        like = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        q = q.where(
-            sa.or_(
-                col(Ticket.title).ilike(like, escape="\\"),
-                col(Ticket.content).ilike(like, escape="\\"),
-            )
-        )
-    if f.created_from is not None:
-        q = q.where(col(Ticket.created_at) >= f.created_from)
-    if f.created_to is not None:
-        q = q.where(col(Ticket.created_at) < f.created_to)
-    if f.cursor:
-        value, last_id = decode_cursor(f.cursor)
-        if desc:
-            q = q.where(sa.tuple_(sort_col, col(Ticket.id)) < sa.tuple_(value, last_id))
-        else:
-            q = q.where(sa.tuple_(sort_col, col(Ticket.id)) > sa.tuple_(value, last_id))
-    order = (
-        (sort_col.desc(), col(Ticket.id).desc()) if desc else (sort_col.asc(), col(Ticket.id).asc())
-    )
-    rows = ctx.session.execute(q.order_by(*order).limit(f.limit + 1)).all()
-    tz = ctx.tz
-    now = ctx.now
-    items = []
-    for r in rows[: f.limit]:
-        dues = {
-            "dispatch_due_at": r[14],
-            "accept_due_at": r[15],
-            "reply_due_at": r[16],
-            "revisit_due_at": r[17],
-        }
-        items.append(
-            {
-                "id": r[0],
-                "code": r[1],
-                "title": r[2],
-                "status": r[3],
-                "urgency": r[4],
-                "anonymity": r[5],
-                "channel": r[6],
-                "category_id": r[7],
-                "college": {"id": r[8], "name": r[9], "code": r[10]} if r[8] else None,
-                "lead_department": {"id": r[11], "name": r[12], "code": r[13]} if r[11] else None,
-                "dispatch_due_at": r[14].astimezone(tz) if r[14] else None,
-                "accept_due_at": r[15].astimezone(tz) if r[15] else None,
-                "reply_due_at": r[16].astimezone(tz) if r[16] else None,
-                "overdue": views.is_overdue(r[3], dues, now),
-                "created_at": r[18].astimezone(tz),
-                "updated_at": r[19].astimezone(tz),
-                "version": r[20],
-            }
-        )
-    next_cursor = None
-    if len(rows) > f.limit:
-        last = rows[f.limit - 1]
-        next_cursor = encode_cursor(last[18] if column == "created_at" else last[19], last[0] or 0)
-    return orjson.dumps({"items": items, "next_cursor": next_cursor})
 
 
 # --- actions -----------------------------------------------------------------------------------
@@ -561,7 +408,9 @@ def _future(ctx: Ctx, when: datetime | None, field: str) -> datetime | None:
 
 
 def dispatch(ctx: Ctx, ticket_id: int, body: DispatchBody, if_match: str | None) -> dict[str, Any]:
-    ticket, rels = begin_action(ctx, ticket_id, Action.dispatch, if_match)
+    # Locked: dispatch inserts ticket_departments rows *before* the conditional update, so two
+    # racing dispatches to one department would otherwise meet on that primary key (a 500).
+    ticket, rels = begin_action(ctx, ticket_id, Action.dispatch, if_match, lock=True)
     assists = list(dict.fromkeys(body.assisting_department_ids))
     if body.lead_department_id in assists:
         raise invalid("lead_also_assisting", "The lead department cannot also assist.")

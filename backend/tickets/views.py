@@ -31,27 +31,32 @@ def localize(dt: datetime | None, tz: ZoneInfo) -> datetime | None:
     return dt.astimezone(tz) if dt is not None else None
 
 
-def overdue_clause(now: datetime) -> sa.ColumnElement[bool]:
-    """Whoever holds the ticket has missed their deadline."""
-    return sa.or_(
-        sa.and_(col(Ticket.status) == Status.submitted, col(Ticket.dispatch_due_at) < now),
-        sa.and_(col(Ticket.status) == Status.dispatched, col(Ticket.accept_due_at) < now),
-        sa.and_(col(Ticket.status) == Status.accepted, col(Ticket.reply_due_at) < now),
-        sa.and_(col(Ticket.status) == Status.replied, col(Ticket.revisit_due_at) < now),
-    )
+# Which deadline binds whoever holds the ticket in each state: the committee to dispatch, the
+# department to accept and to reply, the committee to revisit.
+DUE_FIELD: dict[str, str] = {
+    Status.submitted: "dispatch_due_at",
+    Status.dispatched: "accept_due_at",
+    Status.accepted: "reply_due_at",
+    Status.replied: "revisit_due_at",
+}
 
 
-def is_overdue(status: str, due: dict[str, datetime | None], now: datetime) -> bool:
-    field = {
-        Status.submitted: "dispatch_due_at",
-        Status.dispatched: "accept_due_at",
-        Status.accepted: "reply_due_at",
-        Status.replied: "revisit_due_at",
-    }.get(Status(status))
-    if field is None:
-        return False
-    value = due.get(field)
-    return value is not None and value < now
+def due_for(status: str, deadlines: dict[str, Any]) -> datetime | None:
+    field = DUE_FIELD.get(status)
+    return deadlines.get(field) if field else None
+
+
+def overdue_clause(
+    now: datetime | sa.BindParameter[Any], overdue: bool = True
+) -> sa.ColumnElement[bool]:
+    """Whoever holds the ticket has missed their deadline (or, with ``overdue=False``, not)."""
+    if overdue:
+        return col(Ticket.due_at) < now
+    return sa.or_(col(Ticket.due_at).is_(None), col(Ticket.due_at) >= now)
+
+
+def is_overdue(due_at: datetime | None, now: datetime) -> bool:
+    return due_at is not None and due_at < now
 
 
 def unit_brief(session: Session, unit_id: int | None) -> UnitBrief | None:
@@ -146,7 +151,7 @@ def ticket_out(
         assisting_departments=[b for d in assists if (b := unit_brief(session, d))],
         handler=user_brief(session, ticket.handler_id) if permissions.sees_internal(rels) else None,
         **{k: localize(v, tz) for k, v in dues.items()},
-        overdue=is_overdue(ticket.status, dues, now),
+        overdue=is_overdue(ticket.due_at, now),
         reply=reply,
         revisit=revisit,
         score=score,
@@ -182,19 +187,38 @@ def events_out(
     if not permissions.sees_internal(rels):
         q = q.where(col(TicketEvent.internal).is_(False))
     show_submitter = permissions.can_see_submitter(ticket, rels)
+    events = list(session.execute(q).scalars())
+    # Every actor and unit of the timeline in two queries, not a few per event.
+    user_ids = {e.actor_id for e in events if e.actor_id is not None}
+    users = {
+        u.id: u
+        for u in session.execute(sa.select(User).where(col(User.id).in_(user_ids))).scalars()
+    }
+    unit_ids = {e.actor_unit_id for e in events if e.actor_unit_id is not None}
+    unit_ids |= {u.unit_id for u in users.values()}
+    units = {
+        u.id: UnitBrief(id=u.id, name=u.name, code=u.code)
+        for u in session.execute(sa.select(Unit).where(col(Unit.id).in_(unit_ids))).scalars()
+        if u.id is not None
+    }
     out = []
-    for e in session.execute(q).scalars():
+    for e in events:
         assert e.id is not None
         hide = e.by_submitter and not show_submitter
+        user = users.get(e.actor_id) if e.actor_id is not None and not hide else None
         out.append(
             EventOut(
                 id=e.id,
                 action=e.action,
                 from_status=e.from_status,
                 to_status=e.to_status,
-                actor=None if hide else user_brief(session, e.actor_id),
+                actor=UserBrief(
+                    id=user.id, display_name=user.display_name, unit=units.get(user.unit_id)
+                )
+                if user is not None and user.id is not None
+                else None,
                 # The submitter's unit is the ticket's college, which everyone in scope sees.
-                actor_unit=unit_brief(session, e.actor_unit_id),
+                actor_unit=units.get(e.actor_unit_id) if e.actor_unit_id is not None else None,
                 note=e.note,
                 internal=e.internal,
                 data=e.data,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 17:03:19.026136
+Create Date: 2026-11-23 17:24:02.613501
 """
 
 from collections.abc import Sequence
@@ -135,6 +135,7 @@ def upgrade() -> None:
     sa.Column('tracking_code_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.Column('lead_department_id', sa.Integer(), nullable=True),
     sa.Column('handler_id', sa.Integer(), nullable=True),
+    sa.Column('due_at', backend.models.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('dispatch_due_at', backend.models.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('accept_due_at', backend.models.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('reply_due_at', backend.models.types.UTCDateTime(timezone=True), nullable=True),
@@ -182,6 +183,7 @@ def upgrade() -> None:
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.create_index('ix_tickets_college_created', ['college_id', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_tickets_created', ['created_at', 'id'], unique=False)
+        batch_op.create_index('ix_tickets_due', ['due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_tickets_lead_department_id'), ['lead_department_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_tickets_merged_into_id'), ['merged_into_id'], unique=False)
         batch_op.create_index('ix_tickets_status_created', ['status', 'created_at', 'id'], unique=False)
@@ -330,6 +332,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_tickets_status_created')
         batch_op.drop_index(batch_op.f('ix_tickets_merged_into_id'))
         batch_op.drop_index(batch_op.f('ix_tickets_lead_department_id'))
+        batch_op.drop_index('ix_tickets_due')
         batch_op.drop_index('ix_tickets_created')
         batch_op.drop_index('ix_tickets_college_created')
 
