@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated
 
@@ -25,6 +27,45 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
+class DbGate:
+    """Admission to the database, decided in the event loop before any thread is used.
+
+    Without it, more concurrent requests than pooled connections fill the thread pool with
+    threads waiting for a connection (or, on SQLite, for the write lock) while the requests that
+    hold one wait for a free thread to finish: a stall until the pool times out. Here at most
+    pool-size requests hold a connection, and on SQLite one write at a time per process
+    queues for the lock; the rest wait in the event loop, costing nothing.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.slots = asyncio.Semaphore(settings.db_pool_size + settings.db_max_overflow)
+        self.writer = asyncio.Lock() if settings.is_sqlite else None
+        self.timeout = settings.db_pool_timeout
+
+    @asynccontextmanager
+    async def admit(self, write: bool) -> AsyncIterator[None]:
+        try:
+            async with asyncio.timeout(self.timeout):
+                if write and self.writer is not None:
+                    await self.writer.acquire()
+                try:
+                    await self.slots.acquire()
+                except BaseException:
+                    if write and self.writer is not None:
+                        self.writer.release()
+                    raise
+        except TimeoutError as exc:
+            raise Problem(
+                503, "busy", "The server is busy; retry shortly.", headers={"Retry-After": "1"}
+            ) from exc
+        try:
+            yield
+        finally:
+            self.slots.release()
+            if write and self.writer is not None:
+                self.writer.release()
+
+
 # Cheap dependencies are async: a sync one would cost a hop to the thread pool per request.
 async def get_app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
@@ -39,18 +80,20 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
     """
     factory = request.app.state.session_factory
     write = request.method not in SAFE_METHODS
-    session: Session = (
-        await run_in_threadpool(factory, write=True) if write else factory(write=False)
-    )
-    try:
-        yield session
-        if write:
-            await run_in_threadpool(session.commit)
-    except BaseException:
-        await run_in_threadpool(session.rollback)
-        raise
-    finally:
-        session.close()
+    gate: DbGate = request.app.state.db_gate
+    async with gate.admit(write):
+        session: Session = (
+            await run_in_threadpool(factory, write=True) if write else factory(write=False)
+        )
+        try:
+            yield session
+            if write:
+                await run_in_threadpool(session.commit)
+        except BaseException:
+            await run_in_threadpool(session.rollback)
+            raise
+        finally:
+            session.close()
 
 
 async def get_now() -> datetime:

@@ -16,6 +16,7 @@ from backend.auth.router import router as auth_router
 from backend.calendar.router import router as calendar_router
 from backend.config import Settings, get_settings
 from backend.db import get_engine, open_session
+from backend.deps import DbGate
 from backend.errors import install_handlers, problem_response
 from backend.public.router import router as public_router
 from backend.tickets.router import router as tickets_router
@@ -51,6 +52,7 @@ def create_app(
     app.state.session_factory = session_factory or (
         lambda write=True: open_session(get_engine(), write=write)
     )
+    app.state.db_gate = DbGate(settings)
     install_handlers(app)
 
     api = APIRouter(prefix=API_PREFIX)

@@ -38,6 +38,7 @@ LUA = ROOT / "bench" / "wrk" / "scenario.lua"
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 TARGETS = {"list": 0.25, "create": 0.05}
 LIST_PATH = "/api/v1/tickets?status=accepted&limit=20"
+LAT = ("p50", "p99", "max")
 
 
 @dataclass
@@ -239,12 +240,13 @@ def print_table(report: dict[str, Any]) -> None:
             print(f"{sc['name']:<9}skipped: {sc['error'][:80]}")
             continue
         r = sc["result"]
-        lat = r["latency_ms"]
+        # wrk keeps no latency for responses slower than --timeout: all of them were.
+        lat = [f"{r['latency_ms'][k]:.1f}" if r["latency_ms"]["max"] else "n/a" for k in LAT]
         target = TARGETS.get(sc["name"])
         verdict = "" if target is None else f"≥ {target:.2f} {'met' if sc['met'] else 'NOT met'}"
         print(
             f"{sc['name']:<9}{r['requests']:>10,}{r['rps']:>10.1f}{sc['ratio']:>8.3f}"
-            f"{lat['p50']:>9.1f}{lat['p99']:>9.1f}{lat['max']:>9.1f}{r['non_2xx']:>9}"
+            f"{lat[0]:>9}{lat[1]:>9}{lat[2]:>9}{r['non_2xx']:>9}"
             f"{sum(r['socket_errors'].values()):>10}  {verdict}"
         )
     print()

@@ -116,12 +116,23 @@ def clock() -> Iterator[FrozenClock]:
     set_clock(Clock())
 
 
+@pytest.fixture(scope="session")
+def shared_app(settings: Settings):  # type: ignore[no-untyped-def]
+    # One app for the run: building the app and its first request cost far more than a test.
+    return create_app(settings=settings)
+
+
 @pytest.fixture
-def app(settings: Settings, connection: sa.Connection, clock: FrozenClock):  # type: ignore[no-untyped-def]
+def app(shared_app, settings: Settings, connection: sa.Connection, clock: FrozenClock):  # type: ignore[no-untyped-def]
+    """The shared app, bound for this test to the test's transaction and default settings."""
+
     def factory(write: bool = True) -> Session:
         return _joined_session(connection)
 
-    return create_app(settings=settings, session_factory=factory)
+    shared_app.state.session_factory = factory
+    shared_app.state.settings = settings
+    yield shared_app
+    shared_app.state.settings = settings
 
 
 @pytest.fixture

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from backend.calendar import service
+from backend.core.timefmt import LocalDateTime
 from backend.deps import CommitteeAdmin, CurrentUser, DbSession, Now, SettingsDep
 from backend.errors import not_found
 from backend.models import CalendarDay
@@ -20,7 +21,7 @@ class CalendarDayIn(BaseModel):
 
 
 class CalendarDayOut(CalendarDayIn):
-    updated_at: datetime
+    updated_at: LocalDateTime
 
 
 class WorkdayInfo(BaseModel):

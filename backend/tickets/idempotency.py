@@ -31,6 +31,33 @@ def _response(body: dict[str, Any], status: int, replayed: bool) -> Response:
     )
 
 
+def _pad(secret: bytes, slot: str, length: int) -> bytes:
+    return hmac.new(secret, f"seal\0{slot}".encode(), hashlib.sha256).digest()[:length]
+
+
+def _seal(body: dict[str, Any], secret: bytes, slot: str) -> dict[str, Any]:
+    """A fully anonymous ticket's tracking code must not sit readable in this table: it is
+    stored XOR-ed with a pad derived from the secret and the client's key (which only the
+    client knows), so that a replay can still return it."""
+    code = body.get("tracking_code")
+    if not code:
+        return body
+    raw = code.encode()
+    sealed = bytes(a ^ b for a, b in zip(raw, _pad(secret, slot, len(raw)), strict=True))
+    return {**body, "tracking_code": None, "tracking_code_sealed": sealed.hex()}
+
+
+def _unseal(body: dict[str, Any], secret: bytes, slot: str) -> dict[str, Any]:
+    sealed = body.get("tracking_code_sealed")
+    if not sealed:
+        return body
+    raw = bytes.fromhex(sealed)
+    code = bytes(a ^ b for a, b in zip(raw, _pad(secret, slot, len(raw)), strict=True))
+    out = {k: v for k, v in body.items() if k != "tracking_code_sealed"}
+    out["tracking_code"] = code.decode()
+    return out
+
+
 def run(
     ctx: Ctx,
     *,
@@ -58,7 +85,7 @@ def run(
             )
         if existing.status_code is None or existing.response is None:
             raise Problem(409, "idempotency_in_progress", "The first request is still running.")
-        return _response(existing.response, existing.status_code, True)
+        return _response(_unseal(existing.response, secret, slot), existing.status_code, True)
     record = IdempotencyRecord(principal=slot, key="-", fingerprint=fingerprint, created_at=ctx.now)
     try:
         with ctx.session.begin_nested():
@@ -71,6 +98,6 @@ def run(
         ) from exc
     result = create()
     record.status_code = 201
-    record.response = result
+    record.response = _seal(result, secret, slot)
     ctx.session.flush()
     return _response(result, 201, False)

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, EmailStr, Field
 
+from backend.core.timefmt import LocalDateTime
 from backend.models.enums import Role, UnitKind
 
 
@@ -56,7 +55,7 @@ class UserOut(BaseModel):
     is_active: bool
     email: str | None
     unit: UnitOut
-    created_at: datetime
+    created_at: LocalDateTime
 
 
 class CategoryCreate(BaseModel):

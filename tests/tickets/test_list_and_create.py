@@ -18,7 +18,7 @@ from backend.calendar.service import load_calendar
 from backend.config import Settings
 from backend.core.clock import FrozenClock
 from backend.main import create_app
-from backend.models import Ticket, TicketEvent
+from backend.models import IdempotencyRecord, Ticket, TicketEvent
 from backend.models.enums import UnitKind
 from tests.conftest import T0
 from tests.factories import World, create_category, create_unit, headers_for
@@ -683,3 +683,22 @@ def test_health_answers_without_a_database(settings: Settings) -> None:
         assert ready.status_code == 503
         assert ready.json()["code"] == "not_ready"
         assert calls == [False]
+
+
+def test_idempotent_replay_keeps_the_tracking_code_but_never_stores_it_readable(
+    world: World, db: Session
+) -> None:
+    body = {
+        "title": "匿名反映宿舍用电问题",
+        "content": "宿舍限电功率过低，吹风机都无法使用。",
+        "anonymity": "full",
+    }
+    headers = {"Idempotency-Key": "anon-key-1"}
+    first = world.ok("college_staff", "POST", "/tickets", json=body, headers=headers)
+    again = world.call("college_staff", "POST", "/tickets", json=body, headers=headers)
+    assert again.status_code == 201
+    assert again.json()["tracking_code"] == first["tracking_code"]
+    db.expire_all()
+    stored = [str(r.response) for r in db.execute(sa.select(IdempotencyRecord)).scalars()]
+    assert stored
+    assert all(first["tracking_code"] not in s for s in stored)

@@ -42,8 +42,8 @@ from tests.factories import ROLES, World, headers_for
 
 # --- one app for the module -------------------------------------------------------------------
 # FastAPI builds each route's state on an app's first request (≈0.4 s); the shared ``app``
-# fixture makes a new app per test. This module's ~190 tests reuse one app built the same way,
-# whose sessions join the current test's connection just as the shared fixture's do.
+# fixture makes a new app per test. This module's tests reuse one app built the same way, whose
+# sessions join the current test's connection just as the shared fixture's do.
 
 
 @pytest.fixture(scope="module")
@@ -210,17 +210,39 @@ class Built:
     related: list[int] = field(default_factory=list)  # other tickets the action may touch
 
 
+def submit_public(w: World, db: Session) -> Built:
+    """A ticket from the public form (no account): its ``code`` is the tracking code."""
+    r = w.client.post(
+        "/api/v1/public/tickets", json={"title": "食堂排队太久", "content": "午餐高峰排队半小时。"}
+    )
+    assert r.status_code == 201, r.text
+    t = table(Ticket)
+    ticket_id = db.execute(sa.select(t.c.id).where(t.c.code == r.json()["ticket_code"])).scalar()
+    assert ticket_id is not None
+    return Built(id=ticket_id, tracking_code=r.json()["code"])
+
+
 def build(
-    w: World, db: Session, state: str, *, returned: bool = False, full: bool = False
+    w: World,
+    db: Session,
+    state: str,
+    *,
+    returned: bool = False,
+    full: bool = False,
+    public: bool = False,
 ) -> Built:
     """A ticket raised by college_staff and brought to ``state`` through the API.
 
     ``returned``: dispatched and returned by the lead once on the way (then, for the states that
     follow dispatch, dispatched to the same departments again). ``full``: fully anonymous, so it
-    has a tracking code and no submitter.
+    has a tracking code and no submitter. ``public``: raised on the public form instead.
     """
-    created = w.submit(anonymity="full") if full else w.submit()
-    b = Built(id=created["id"], tracking_code=created.get("tracking_code"))
+    if public:
+        b = submit_public(w, db)
+        full = True  # no submitter to withdraw or score it
+    else:
+        created = w.submit(anonymity="full") if full else w.submit()
+        b = Built(id=created["id"], tracking_code=created.get("tracking_code"))
 
     def act(role: str, action: str, body: dict[str, Any] | None = None) -> None:
         w.ok(role, "POST", f"/tickets/{b.id}/{action}", json=body)
@@ -633,14 +655,16 @@ def public_score(client: TestClient, code: str) -> Response:
     return client.post(f"/api/v1/public/tickets/{code}/score", json=SCORE_BODY)
 
 
+@pytest.mark.parametrize("origin", ["anonymous", "public"])
 @pytest.mark.parametrize("state", STATES)
-def test_code_holder_column(world: World, db: Session, state: str) -> None:
-    """The code holder may score once the ticket is revisited; not before, not after.
+def test_code_holder_column(world: World, db: Session, state: str, origin: str) -> None:
+    """The code holder may score once the ticket is revisited; not before, not after. The code
+    comes from a fully anonymous college ticket (``tracking_code``) or the public form (``code``).
 
     A merged ticket's code follows its primary (here: dispatched), so scoring it is refused for
     the primary's state.
     """
-    b = build(world, db, state, full=True)
+    b = build(world, db, state, full=True, public=origin == "public")
     assert b.tracking_code
     client = world.client
     before = snapshot(db, b.id)
