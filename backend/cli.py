@@ -104,14 +104,17 @@ def seed_demo(
     now = get_clock().now()
     with session_scope() as session:
         if seed.is_empty(session):
-            accounts = seed.seed_organisation(session)
+            seed.seed_organisation(session)
             seed.generate_tickets(session, settings, demo_tickets, now)
-            typer.echo(f"demo university created; every demo password is {seed.DEMO_PASSWORD}")
-            for a in accounts:
-                flag = " (admin)" if a.is_admin else ""
-                typer.echo(f"  {a.username:<18} {a.role:<5} {a.unit}{flag}")
+            typer.echo("demo university created")
         else:
             typer.echo("database not empty: demo university left as it is")
+        accounts = seed.demo_accounts(session)
+    if accounts:
+        typer.echo(f"demo accounts (every password is {seed.DEMO_PASSWORD}):")
+        for a in accounts:
+            flag = " (admin)" if a.is_admin else ""
+            typer.echo(f"  {a.username:<18} {a.role:<5} {a.unit}{flag}")
     if tickets:
         started = time.perf_counter()
         with session_scope() as session:

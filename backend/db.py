@@ -7,6 +7,9 @@ SQLITE_BUSY when a read snapshot would have to be upgraded.
 
 from __future__ import annotations
 
+import fcntl
+import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -20,6 +23,42 @@ from sqlalchemy.orm import Session
 from backend.config import Settings, get_settings
 
 WRITE_OPTION = "huiyin_write"
+
+
+class WriteTurn:
+    """The turn to write one SQLite database, across threads and worker processes.
+
+    SQLite's busy handler polls with sleeps of up to 100 ms, so a writer of another process
+    would idle long after the lock is free. A blocking flock on a side file hands the turn
+    over at once, and BEGIN IMMEDIATE then finds the database free.
+    """
+
+    def __init__(self, db_path: str) -> None:
+        self.path = db_path + ".writelock"
+        self._fd: int | None = None
+        self._mutex = threading.Lock()
+        self._held = False
+
+    def acquire(self) -> None:
+        self._mutex.acquire()
+        try:
+            if self._fd is None:
+                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except BaseException:
+            self._mutex.release()
+            raise
+        self._held = True
+
+    def release(self) -> None:
+        if self._held and self._fd is not None:
+            self._held = False
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            self._mutex.release()
+
+
+_turns: dict[str, WriteTurn] = {}
+_write_engines: dict[int, sa.Engine] = {}
 
 
 def make_engine(url: str, settings: Settings | None = None) -> sa.Engine:
@@ -42,12 +81,29 @@ def make_engine(url: str, settings: Settings | None = None) -> sa.Engine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
+            # Read pages through a shared memory map instead of copying them into each
+            # connection's private cache: every pooled connection and worker shares the OS cache.
+            cur.execute("PRAGMA mmap_size=1073741824")
+            cur.execute("PRAGMA cache_size=-16000")
             cur.close()
+
+        turn = None
+        if ":memory:" not in url:
+            turn = _turns.setdefault(str(engine.url), WriteTurn(url.removeprefix("sqlite:///")))
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: sa.Connection) -> None:
-            write = conn.get_execution_options().get(WRITE_OPTION, False)
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+            if not conn.get_execution_options().get(WRITE_OPTION, False):
+                conn.exec_driver_sql("BEGIN")
+                return
+            if turn is not None:
+                turn.acquire()
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                if turn is not None:
+                    turn.release()
+                raise
 
         return engine
     return sa.create_engine(
@@ -73,11 +129,26 @@ def get_engine() -> sa.Engine:
 
 
 def open_session(engine: sa.Engine | None = None, *, write: bool = True) -> Session:
-    session = Session(engine or get_engine(), expire_on_commit=False)
+    """A session that connects on first use; a writing one begins (on SQLite) with the write
+    turn and BEGIN IMMEDIATE, in whichever thread first touches the database."""
+    engine = engine or get_engine()
     if write:
-        # Procure the connection now, flagged, so SQLite begins with BEGIN IMMEDIATE.
-        session.connection(execution_options={WRITE_OPTION: True})
-    return session
+        key = id(engine)
+        if key not in _write_engines:
+            _write_engines[key] = engine.execution_options(**{WRITE_OPTION: True})
+        engine = _write_engines[key]
+    return Session(engine, expire_on_commit=False)
+
+
+def finish(session: Session, commit: bool) -> None:
+    """Commit or roll back, then hand the SQLite write turn on (if this session held it)."""
+    try:
+        session.commit() if commit else session.rollback()
+    finally:
+        bind = session.get_bind()
+        turn = _turns.get(str(bind.url)) if isinstance(bind, sa.Engine) else None
+        if turn is not None:
+            turn.release()
 
 
 @contextmanager
@@ -86,7 +157,7 @@ def session_scope(engine: sa.Engine | None = None, *, write: bool = True) -> Ite
     with open_session(engine, write=write) as session:
         try:
             yield session
-            session.commit()
         except BaseException:
-            session.rollback()
+            finish(session, False)
             raise
+        finish(session, True)

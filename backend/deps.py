@@ -8,19 +8,17 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated
 
-import sqlalchemy as sa
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
-from sqlmodel import col
 from starlette.concurrency import run_in_threadpool
 
-from backend.auth.principal import Principal
-from backend.auth.security import InvalidToken, decode_token
+from backend.auth.principal import Principal, load_principal, unauthenticated
+from backend.auth.security import InvalidToken, TokenClaims, decode_token
 from backend.config import Settings
 from backend.core.clock import get_clock
+from backend.db import finish
 from backend.errors import Problem
-from backend.models import AuthSession, Unit, User
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -38,7 +36,9 @@ class DbGate:
     """
 
     def __init__(self, settings: Settings) -> None:
-        self.slots = asyncio.Semaphore(settings.db_pool_size + settings.db_max_overflow)
+        # The pool's steady connections only: overflow connections are closed when returned, and
+        # a new SQLite connection starts with a cold cache. Overflow serves work outside requests.
+        self.slots = asyncio.Semaphore(settings.db_pool_size)
         self.writer = asyncio.Lock() if settings.is_sqlite else None
         self.timeout = settings.db_pool_timeout
 
@@ -75,23 +75,35 @@ async def get_app_settings(request: Request) -> Settings:
 async def get_db(request: Request) -> AsyncIterator[Session]:
     """One transaction per request: committed when the handler returns, rolled back on error.
 
-    Writes open (SQLite: BEGIN IMMEDIATE may wait for the lock) and commit in the thread pool;
-    a read session connects lazily inside the handler's thread and only closes here.
+    Sessions connect lazily inside the handler's thread, so a request costs one hop to the
+    thread pool; a writing one takes SQLite's write turn there (see backend.db.WriteTurn).
     """
     factory = request.app.state.session_factory
     write = request.method not in SAFE_METHODS
     gate: DbGate = request.app.state.db_gate
     async with gate.admit(write):
-        session: Session = (
-            await run_in_threadpool(factory, write=True) if write else factory(write=False)
-        )
+        if not write:
+            session: Session = factory(write=False)
+            try:
+                yield session
+            finally:
+                session.close()
+            return
+        # Connects (and, on SQLite, takes the write turn) on first use inside the handler.
+        session = factory(write=True)
         try:
             yield session
-            if write:
-                await run_in_threadpool(session.commit)
         except BaseException:
-            await run_in_threadpool(session.rollback)
+            await run_in_threadpool(finish, session, False)
+            session.close()
             raise
+        try:
+            if gate.writer is not None:
+                # SQLite in WAL commits without fsync: cheaper inline than a thread hop
+                # while every other writer of this process waits for the turn.
+                finish(session, True)
+            else:
+                await run_in_threadpool(finish, session, True)
         finally:
             session.close()
 
@@ -106,81 +118,24 @@ DbSession = Annotated[Session, Depends(get_db, scope="function")]
 Now = Annotated[datetime, Depends(get_now)]
 
 
-# Runs on every authenticated request: columns only, no ORM entities to build.
-_PRINCIPAL_QUERY = (
-    sa.select(
-        col(User.id),
-        col(User.username),
-        col(User.display_name),
-        col(User.role),
-        col(User.is_admin),
-        col(User.is_active),
-        col(Unit.id),
-        col(Unit.kind),
-        col(Unit.name),
-        col(Unit.code),
-        col(Unit.is_active),
-        col(AuthSession.revoked_at),
-        col(AuthSession.expires_at),
-    )
-    .join(Unit, col(Unit.id) == col(User.unit_id))
-    .join(AuthSession, col(AuthSession.user_id) == col(User.id))
-    .where(col(User.id) == sa.bindparam("sub"), col(AuthSession.id) == sa.bindparam("sid"))
-)
-
-
-def _unauthenticated(detail: str = "Authentication required.") -> Problem:
-    return Problem(401, "not_authenticated", detail, headers={"WWW-Authenticate": "Bearer"})
-
-
-def get_principal(
-    session: DbSession,
-    settings: SettingsDep,
-    now: Now,
-    token: Annotated[str | None, Depends(oauth2_scheme)],
-) -> Principal:
+async def get_claims(
+    settings: SettingsDep, now: Now, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> TokenClaims:
+    """A verified access token (signature, claims, expiry); CPU only, so in the event loop."""
     if not token:
-        raise _unauthenticated()
+        raise unauthenticated()
     try:
-        claims = decode_token(settings, token, "access", now)
+        return decode_token(settings, token, "access", now)
     except InvalidToken as exc:
-        raise _unauthenticated("The access token is not valid.") from exc
-    row = session.execute(_PRINCIPAL_QUERY, {"sub": claims.sub, "sid": claims.sid}).one_or_none()
-    if row is None:
-        raise _unauthenticated("The access token is not valid.")
-    (
-        uid,
-        username,
-        display_name,
-        role,
-        is_admin,
-        active,
-        unit_id,
-        kind,
-        name,
-        code,
-        unit_active,
-        revoked_at,
-        expires_at,
-    ) = row
-    if revoked_at is not None or expires_at <= now:
-        raise _unauthenticated("The session has ended; sign in again.")
-    if not active or not unit_active:
-        raise _unauthenticated("The account is disabled.")
-    assert uid is not None
-    assert unit_id is not None
-    return Principal(
-        user_id=uid,
-        username=username,
-        display_name=display_name,
-        role=role,
-        is_admin=is_admin,
-        unit_id=unit_id,
-        unit_kind=kind,
-        unit_name=name,
-        unit_code=code,
-        session_id=claims.sid,
-    )
+        raise unauthenticated("The access token is not valid.") from exc
+
+
+Claims = Annotated[TokenClaims, Depends(get_claims)]
+
+
+def get_principal(session: DbSession, claims: Claims, now: Now) -> Principal:
+    """The live user behind the token: their session, account and unit are checked every time."""
+    return load_principal(session, claims, now)
 
 
 CurrentUser = Annotated[Principal, Depends(get_principal)]

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from backend.auth.security import hash_password
+from backend.auth.security import hash_password, verify_password
 from backend.calendar.workdays import WorkCalendar
 from backend.config import Settings
 from backend.demo import content
@@ -92,6 +92,21 @@ def is_empty(session: Session) -> bool:
         ).scalar_one()
         == 0
     )
+
+
+def demo_accounts(session: Session) -> list[DemoAccount]:
+    """The demo accounts that still exist with the demo password (checked on one of them)."""
+    rows = session.execute(
+        sa.select(User, Unit)
+        .join(Unit, col(Unit.id) == col(User.unit_id))
+        .where(col(User.email).like("%@example.edu.cn"), col(User.is_active).is_(True))
+        .order_by(col(Unit.id), col(User.role))
+    ).all()
+    if not rows or not verify_password(DEMO_PASSWORD, rows[0][0].password_hash):
+        return []
+    return [
+        DemoAccount(u.username, u.display_name, unit.name, u.role, u.is_admin) for u, unit in rows
+    ]
 
 
 def seed_organisation(session: Session) -> list[DemoAccount]:

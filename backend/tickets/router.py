@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Header, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse
 
-from backend.deps import CurrentUser, DbSession, Now, SettingsDep
+from backend.deps import Claims, DbSession, Now, SettingsDep
 from backend.errors import ProblemBody, invalid
 from backend.models import Attachment, Extension, TicketReturn
 from backend.models.enums import Status, Urgency
@@ -52,9 +52,10 @@ IfMatch = Annotated[
 
 
 async def get_ctx(
-    session: DbSession, settings: SettingsDep, now: Now, principal: CurrentUser
+    session: DbSession, settings: SettingsDep, now: Now, claims: Claims
 ) -> service.Ctx:
-    return service.Ctx(session=session, settings=settings, now=now, principal=principal)
+    # The caller is looked up lazily, inside the handler's thread (see service.Ctx).
+    return service.Ctx(session=session, settings=settings, now=now, claims=claims)
 
 
 CtxDep = Annotated[service.Ctx, Depends(get_ctx)]

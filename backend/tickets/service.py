@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -19,7 +18,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
 
-from backend.auth.principal import Principal
+from backend.auth.principal import Principal, load_principal
+from backend.auth.security import TokenClaims
 from backend.calendar.service import load_calendar
 from backend.calendar.workdays import WorkCalendar
 from backend.config import Settings
@@ -62,14 +62,32 @@ _tickets = table(Ticket)
 TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
 
 
-@dataclass
 class Ctx:
-    """What every service call needs: the transaction, the caller, the time, the settings."""
+    """What every service call needs: the transaction, the caller, the time, the settings.
 
-    session: Session
-    settings: Settings
-    now: datetime
-    principal: Principal | None = None
+    The caller may be given as verified token claims and is then looked up on first use, in
+    the handler's own thread: one hop to the thread pool per request instead of two.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        settings: Settings,
+        now: datetime,
+        principal: Principal | None = None,
+        claims: TokenClaims | None = None,
+    ) -> None:
+        self.session = session
+        self.settings = settings
+        self.now = now
+        self._principal = principal
+        self._claims = claims
+
+    @property
+    def principal(self) -> Principal | None:
+        if self._principal is None and self._claims is not None:
+            self._principal = load_principal(self.session, self._claims, self.now)
+        return self._principal
 
     @property
     def tz(self) -> ZoneInfo:

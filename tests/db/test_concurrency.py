@@ -383,3 +383,32 @@ def test_racing_dispatches_to_different_departments_leave_one_lead(
         row = s.get(Ticket, tid)
         assert row is not None
         assert row.lead_department_id == lead
+
+
+def test_more_concurrent_writes_than_connections_all_succeed(deployment: Deployment) -> None:
+    """48 simultaneous creations against a pool of 10 connections per worker: they queue for a
+    connection (and, on SQLite, for the write turn) instead of stalling or failing with 503."""
+    racers = 48
+    barrier = threading.Barrier(racers, timeout=STARTUP_LIMIT_S)
+
+    def one(i: int) -> httpx.Response:
+        with httpx.Client(base_url=deployment.api, timeout=60) as c:
+            assert c.get("/health").status_code == 200
+            barrier.wait()
+            return c.post(
+                "/tickets",
+                headers=deployment.headers("committee", i),
+                json={
+                    "title": f"并发提交测试 {i}",
+                    "content": "同时提交的意见应当全部受理。",
+                    "channel": "mailbox",
+                },
+            )
+
+    with ThreadPoolExecutor(max_workers=racers) as pool:
+        responses = list(pool.map(one, range(racers)))
+    assert [r.status_code for r in responses] == [201] * racers, [
+        (r.status_code, r.text[:200]) for r in responses if r.status_code != 201
+    ]
+    codes = {r.json()["code"] for r in responses}
+    assert len(codes) == racers
