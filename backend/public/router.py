@@ -45,6 +45,17 @@ def _limit(session: DbSession, key: str, limit: int, window: timedelta, now: Now
         )
 
 
+def _lookup_limit(ctx: service.Ctx, request: Request) -> None:
+    """Lookups and scores by code share one budget per address: codes cannot be guessed."""
+    _limit(
+        ctx.session,
+        f"public:lookup:{client_address(request)}",
+        ctx.settings.public_lookup_per_minute,
+        timedelta(minutes=1),
+        ctx.now,
+    )
+
+
 async def get_public_ctx(session: DbSession, settings: SettingsDep, now: Now) -> service.Ctx:
     return service.Ctx(session=session, settings=settings, now=now, principal=None)
 
@@ -141,13 +152,7 @@ def submit_public_ticket(
 @router.get("/tickets/{code}", response_model=PublicTicket)
 def lookup_public_ticket(code: Code, request: Request, ctx: PublicCtx) -> PublicTicket:
     """Status and answer of a ticket by its tracking code; nothing about anyone."""
-    _limit(
-        ctx.session,
-        f"public:lookup:{client_address(request)}",
-        ctx.settings.public_lookup_per_minute,
-        timedelta(minutes=1),
-        ctx.now,
-    )
+    _lookup_limit(ctx, request)
     own, effective = _resolve(ctx, code)
     return _view(ctx, own, effective)
 
@@ -157,13 +162,7 @@ def score_public_ticket(
     code: Code, body: ScoreBody, request: Request, ctx: PublicCtx
 ) -> PublicTicket:
     """Score the answer (1–5 on efficiency, handling, effect) once it has been revisited."""
-    _limit(
-        ctx.session,
-        f"public:lookup:{client_address(request)}",
-        ctx.settings.public_lookup_per_minute,
-        timedelta(minutes=1),
-        ctx.now,
-    )
+    _lookup_limit(ctx, request)
     own, effective = _resolve(ctx, code)
     rels = frozenset({Rel.code_holder})
     guard(Action.score, effective.status, rels)

@@ -10,7 +10,7 @@ import hashlib
 import secrets
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -59,6 +59,7 @@ from backend.tickets.schemas import (
 from backend.tickets.transitions import TRANSITIONS, Action, Rel, guard, permitted
 
 _tickets = table(Ticket)
+_R = TypeVar("_R", Extension, TicketReturn)
 TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
 
 
@@ -624,17 +625,20 @@ def decide_extension(
     return ext
 
 
-def list_extensions(ctx: Ctx, ticket_id: int) -> list[Extension]:
+def _internal_records(ctx: Ctx, ticket_id: int, model: type[_R], what: str) -> list[_R]:
+    """A ticket's records that only the committee and the departments may read."""
     _ticket, rels = load_visible(ctx, ticket_id)
     if not permissions.sees_internal(rels):
-        raise forbidden("Extensions are between the committee and the departments.")
+        raise forbidden(f"{what} are between the committee and the departments.")
     return list(
         ctx.session.execute(
-            sa.select(Extension)
-            .where(col(Extension.ticket_id) == ticket_id)
-            .order_by(col(Extension.id))
+            sa.select(model).where(col(model.ticket_id) == ticket_id).order_by(col(model.id))
         ).scalars()
     )
+
+
+def list_extensions(ctx: Ctx, ticket_id: int) -> list[Extension]:
+    return _internal_records(ctx, ticket_id, Extension, "Extensions")
 
 
 def reply(ctx: Ctx, ticket_id: int, body: ReplyBody, if_match: str | None) -> dict[str, Any]:
@@ -857,16 +861,7 @@ def _unjudged_return(ctx: Ctx, ticket: Ticket) -> TicketReturn | None:
 
 
 def list_returns(ctx: Ctx, ticket_id: int) -> list[TicketReturn]:
-    _ticket, rels = load_visible(ctx, ticket_id)
-    if not permissions.sees_internal(rels):
-        raise forbidden("Returns are between the committee and the departments.")
-    return list(
-        ctx.session.execute(
-            sa.select(TicketReturn)
-            .where(col(TicketReturn.ticket_id) == ticket_id)
-            .order_by(col(TicketReturn.id))
-        ).scalars()
-    )
+    return _internal_records(ctx, ticket_id, TicketReturn, "Returns")
 
 
 def judge_return(
