@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from backend.calendar import service
 from backend.core.timefmt import LocalDateTime
 from backend.deps import CommitteeAdmin, CurrentUser, DbSession, Now, SettingsDep
-from backend.errors import not_found
+from backend.errors import invalid, not_found
 from backend.models import CalendarDay
 
 router = APIRouter(prefix="/calendar", tags=["calendar"])
@@ -82,16 +82,12 @@ def list_workdays(
     end: date = Query(alias="to"),
 ) -> list[WorkdayInfo]:
     """Whether each date in a range (at most 366 days) is a working day, all rules applied."""
-    from backend.errors import invalid
-
     if end < start or (end - start).days > 366:
         raise invalid("bad_range", "Give a range of at most 366 days, from before to.")
     cal = service.load_calendar(session, settings)
     overrides = cal.overrides
     days = []
     current = start
-    from datetime import timedelta
-
     while current <= end:
         days.append(
             WorkdayInfo(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Header, Query, Request, Response, UploadFile
+import orjson
+from fastapi import APIRouter, Depends, File, Header, Query, Response, UploadFile
 from fastapi.responses import FileResponse
 
 from backend.deps import Claims, DbSession, Now, SettingsDep
@@ -62,8 +63,6 @@ CtxDep = Annotated[service.Ctx, Depends(get_ctx)]
 
 
 def _ticket_response(body: dict[str, Any], status_code: int = 200) -> Response:
-    import orjson
-
     return Response(
         orjson.dumps(body),
         status_code=status_code,
@@ -332,9 +331,9 @@ def _attachment_out(ctx: service.Ctx, a: Attachment) -> AttachmentOut:
     responses={413: {"model": ProblemBody}},
 )
 def upload_ticket_attachment(
-    ticket_id: int, ctx: CtxDep, file: Annotated[UploadFile, File()], request: Request
+    ticket_id: int, ctx: CtxDep, file: Annotated[UploadFile, File()]
 ) -> AttachmentOut:
-    assert request is not None
+    """Add a file (images, PDF, Office documents, UTF-8 text; checked by content)."""
     return _attachment_out(
         ctx, attachments.upload(ctx, ticket_id, file.filename or "attachment", file.file)
     )
