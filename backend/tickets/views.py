@@ -86,15 +86,20 @@ def ticket_out(
     tz: ZoneInfo,
 ) -> dict[str, Any]:
     assert ticket.id is not None
-    assists = session.execute(
-        sa.select(col(TicketDepartment.department_id))
-        .where(
-            col(TicketDepartment.ticket_id) == ticket.id,
-            col(TicketDepartment.role) == "assist",
-            col(TicketDepartment.active).is_(True),
+    # Assisting departments are active only while a lead holds the ticket.
+    assists: list[int] = []
+    if ticket.lead_department_id is not None:
+        assists = list(
+            session.execute(
+                sa.select(col(TicketDepartment.department_id))
+                .where(
+                    col(TicketDepartment.ticket_id) == ticket.id,
+                    col(TicketDepartment.role) == "assist",
+                    col(TicketDepartment.active).is_(True),
+                )
+                .order_by(col(TicketDepartment.department_id))
+            ).scalars()
         )
-        .order_by(col(TicketDepartment.department_id))
-    ).scalars()
     category = session.get(Category, ticket.category_id) if ticket.category_id else None
     merged_into = session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None
     show_submitter = permissions.can_see_submitter(ticket, rels)
