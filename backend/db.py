@@ -58,7 +58,7 @@ class WriteTurn:
 
 
 _turns: dict[str, WriteTurn] = {}
-_write_engines: dict[int, sa.Engine] = {}
+_session_engines: dict[tuple[int, bool], sa.Engine] = {}
 
 
 def make_engine(url: str, settings: Settings | None = None) -> sa.Engine:
@@ -132,12 +132,19 @@ def open_session(engine: sa.Engine | None = None, *, write: bool = True) -> Sess
     """A session that connects on first use; a writing one begins (on SQLite) with the write
     turn and BEGIN IMMEDIATE, in whichever thread first touches the database."""
     engine = engine or get_engine()
-    if write:
-        key = id(engine)
-        if key not in _write_engines:
-            _write_engines[key] = engine.execution_options(**{WRITE_OPTION: True})
-        engine = _write_engines[key]
-    return Session(engine, expire_on_commit=False)
+    key = (id(engine), write)
+    if key not in _session_engines:
+        variant: sa.Engine
+        if write:
+            variant = engine.execution_options(**{WRITE_OPTION: True})
+        elif engine.dialect.name == "postgresql":
+            # A read request needs no transaction block on PostgreSQL (each statement has its
+            # own snapshot under READ COMMITTED anyway): no BEGIN and ROLLBACK round trips.
+            variant = engine.execution_options(isolation_level="AUTOCOMMIT")
+        else:
+            variant = engine
+        _session_engines[key] = variant
+    return Session(_session_engines[key], expire_on_commit=False)
 
 
 def finish(session: Session, commit: bool) -> None:

@@ -86,6 +86,8 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
             session: Session = factory(write=False)
             try:
                 yield session
+                # Safe methods may still count something (the public lookup's rate limit).
+                session.commit()
             finally:
                 session.close()
             return

@@ -702,3 +702,22 @@ def test_idempotent_replay_keeps_the_tracking_code_but_never_stores_it_readable(
     stored = [str(r.response) for r in db.execute(sa.select(IdempotencyRecord)).scalars()]
     assert stored
     assert all(first["tracking_code"] not in s for s in stored)
+
+
+def test_public_lookups_are_rate_limited_too(
+    settings: Settings, connection: sa.Connection, clock: FrozenClock
+) -> None:
+    """GET lookups by code count against the per-address budget (a safe method that writes)."""
+    tight = settings.model_copy(update={"public_lookup_per_minute": 2})
+
+    def factory(write: bool = True) -> Session:
+        return Session(bind=connection, join_transaction_mode="create_savepoint")
+
+    with TestClient(create_app(settings=tight, session_factory=factory)) as c:
+        code = c.post(
+            "/api/v1/public/tickets", json={"title": "路灯不亮", "content": "东门外路灯坏了一周。"}
+        ).json()["code"]
+        statuses = [c.get(f"/api/v1/public/tickets/{code}").status_code for _ in range(3)]
+        assert statuses == [200, 200, 429]
+        clock.advance(timedelta(minutes=1, seconds=1))
+        assert c.get(f"/api/v1/public/tickets/{code}").status_code == 200
