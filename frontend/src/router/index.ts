@@ -1,0 +1,100 @@
+import { createRouter, createWebHistory, type Router, type RouterHistory } from 'vue-router'
+import { useAuthStore } from '@/stores/auth'
+import { safeRedirect } from '@/utils/format'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Reachable without logging in. */
+    public?: boolean
+    /** i18n key of the page title. */
+    title?: string
+  }
+}
+
+export function createAppRouter(history: RouterHistory = createWebHistory()): Router {
+  const router = createRouter({
+    history,
+    routes: [
+      {
+        path: '/login',
+        name: 'login',
+        component: () => import('@/views/LoginView.vue'),
+        meta: { public: true, title: 'login.title' },
+      },
+      {
+        path: '/public',
+        component: () => import('@/layouts/PublicLayout.vue'),
+        meta: { public: true },
+        children: [
+          { path: '', redirect: '/public/submit' },
+          {
+            path: 'submit',
+            name: 'public-submit',
+            component: () => import('@/views/public/PublicSubmitView.vue'),
+            meta: { public: true, title: 'nav.publicSubmit' },
+          },
+          {
+            path: 'lookup',
+            name: 'public-lookup',
+            component: () => import('@/views/public/PublicLookupView.vue'),
+            meta: { public: true, title: 'nav.publicLookup' },
+          },
+        ],
+      },
+      {
+        path: '/',
+        component: () => import('@/layouts/AppLayout.vue'),
+        children: [
+          {
+            path: '',
+            name: 'workbench',
+            component: () => import('@/views/WorkbenchView.vue'),
+            meta: { title: 'nav.workbench' },
+          },
+          {
+            path: 'tickets',
+            name: 'tickets',
+            component: () => import('@/views/TicketListView.vue'),
+            meta: { title: 'nav.tickets' },
+          },
+          {
+            path: 'tickets/:id(\\d+)',
+            name: 'ticket',
+            component: () => import('@/views/TicketDetailView.vue'),
+            props: (route) => ({ id: Number(route.params.id) }),
+            meta: { title: 'nav.tickets' },
+          },
+        ],
+      },
+      {
+        path: '/:pathMatch(.*)*',
+        name: 'not-found',
+        component: () => import('@/views/NotFoundView.vue'),
+        meta: { public: true, title: 'notFound.title' },
+      },
+    ],
+    scrollBehavior: (_to, _from, saved) => saved ?? { top: 0 },
+  })
+
+  router.beforeEach(async (to) => {
+    const auth = useAuthStore()
+    if (to.name === 'login' && auth.isAuthenticated) {
+      return safeRedirect(to.query.redirect)
+    }
+    if (to.meta.public) return true
+    if (!auth.isAuthenticated) {
+      return { name: 'login', query: { redirect: to.fullPath } }
+    }
+    if (!auth.me) {
+      try {
+        await auth.fetchMe()
+      } catch {
+        auth.clear()
+        return { name: 'login', query: { redirect: to.fullPath } }
+      }
+    }
+    return true
+  })
+
+  return router
+}
