@@ -8,7 +8,7 @@ PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve test lint test-sqlite test-postgres openapi bench clean
+.PHONY: install run serve spa test lint test-sqlite test-postgres openapi bench clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -19,10 +19,18 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## make run: set everything up on SQLite and serve on http://127.0.0.1:8000
-run: install
+run: install spa
 	$(BIN)/huiyin db upgrade
 	$(BIN)/huiyin seed-demo
 	$(BIN)/huiyin serve --host $(HOST) --port $(PORT) --no-migrate
+
+## make spa: build the single-page app into frontend/dist (served at /) when npm is present
+spa:
+	@if command -v npm >/dev/null 2>&1; then \
+		cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run build; \
+	else \
+		echo "npm not found: serving the API only (install Node.js 20+ for the web app)"; \
+	fi
 
 ## make test: lint, then the whole suite on SQLite and (when it answers) on PostgreSQL
 test: install lint test-sqlite test-postgres
