@@ -21,6 +21,7 @@ from sqlmodel import col
 from backend.auth.principal import Principal
 from backend.errors import invalid
 from backend.models import Ticket, TicketDepartment, Unit
+from backend.models.enums import Status
 from backend.tickets import permissions, views
 from backend.tickets.service import Ctx
 
@@ -174,6 +175,35 @@ def _statement(dialect: sa.Dialect, p: Principal, f: ListFilters) -> Compiled:
         hit = (str(compiled), names, constants)
         _compiled[shape] = hit
     return hit
+
+
+def count_tickets(ctx: Ctx, department_id: int | None, college_id: int | None) -> dict[str, Any]:
+    """Counts for a workbench, under the same scope rule as the list."""
+    assert ctx.principal is not None
+    q = (
+        sa.select(
+            col(Ticket.status),
+            sa.func.count(),
+            sa.func.count().filter(views.overdue_clause(ctx.now)),
+        )
+        .where(permissions.visible_clause(ctx.principal))
+        .group_by(col(Ticket.status))
+    )
+    if department_id is not None:
+        q = q.where(
+            sa.exists().where(
+                col(TicketDepartment.ticket_id) == col(Ticket.id),
+                col(TicketDepartment.department_id) == department_id,
+            )
+        )
+    if college_id is not None:
+        q = q.where(col(Ticket.college_id) == college_id)
+    by_status = {s.value: 0 for s in Status}
+    overdue = 0
+    for status, n, late in ctx.session.execute(q):
+        by_status[status] = n
+        overdue += late
+    return {"total": sum(by_status.values()), "overdue": overdue, "by_status": by_status}
 
 
 def list_tickets(ctx: Ctx, f: ListFilters) -> bytes:

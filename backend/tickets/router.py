@@ -33,6 +33,7 @@ from backend.tickets.schemas import (
     ReturnOut,
     RevisitBody,
     ScoreBody,
+    TicketCounts,
     TicketCreate,
     TicketCreated,
     TicketOut,
@@ -94,6 +95,14 @@ def _create(ctx: service.Ctx, body: TicketCreate) -> dict[str, Any]:
     out = service.render(ctx, ticket, permissions.relations(ctx.session, ctx.principal, ticket))
     out["tracking_code"] = tracking_code
     return out
+
+
+@router.get("/counts", response_model=TicketCounts)
+def count_tickets(
+    ctx: CtxDep, department_id: int | None = None, college_id: int | None = None
+) -> dict[str, Any]:
+    """How many tickets the caller may see, by state, and how many are overdue (workbench)."""
+    return listing.count_tickets(ctx, department_id, college_id)
 
 
 @router.get("", response_model=TicketPage)

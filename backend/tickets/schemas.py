@@ -165,6 +165,14 @@ class TicketPage(BaseModel):
     next_cursor: str | None
 
 
+class TicketCounts(BaseModel):
+    """How many tickets the caller may see, by state, and how many of them are overdue."""
+
+    total: int
+    overdue: int
+    by_status: dict[Status, int]
+
+
 class EventOut(BaseModel):
     id: int
     action: str
