@@ -1,6 +1,7 @@
 import { createRouter, createWebHistory, type Router, type RouterHistory } from 'vue-router'
 import { useAuthStore } from '@/stores/auth'
 import { safeRedirect } from '@/utils/format'
+import { adminGuard } from './adminGuard'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -8,6 +9,8 @@ declare module 'vue-router' {
     public?: boolean
     /** i18n key of the page title. */
     title?: string
+    /** Committee admins only; others get the not-found page. */
+    admin?: boolean
   }
 }
 
@@ -58,6 +61,44 @@ export function createAppRouter(history: RouterHistory = createWebHistory()): Ro
             meta: { title: 'nav.tickets' },
           },
           {
+            path: 'tickets/new',
+            name: 'ticket-new',
+            component: () => import('@/views/NewTicketView.vue'),
+            meta: { title: 'newTicket.title' },
+          },
+          {
+            path: 'admin',
+            component: () => import('@/views/admin/AdminLayout.vue'),
+            meta: { admin: true, title: 'admin.menu' },
+            children: [
+              { path: '', redirect: '/admin/units' },
+              {
+                path: 'units',
+                name: 'admin-units',
+                component: () => import('@/views/admin/AdminUnitsView.vue'),
+                meta: { admin: true, title: 'admin.units' },
+              },
+              {
+                path: 'users',
+                name: 'admin-users',
+                component: () => import('@/views/admin/AdminUsersView.vue'),
+                meta: { admin: true, title: 'admin.users' },
+              },
+              {
+                path: 'categories',
+                name: 'admin-categories',
+                component: () => import('@/views/admin/AdminCategoriesView.vue'),
+                meta: { admin: true, title: 'admin.categories' },
+              },
+              {
+                path: 'calendar',
+                name: 'admin-calendar',
+                component: () => import('@/views/admin/AdminCalendarView.vue'),
+                meta: { admin: true, title: 'admin.calendar' },
+              },
+            ],
+          },
+          {
             path: 'tickets/:id(\\d+)',
             name: 'ticket',
             component: () => import('@/views/TicketDetailView.vue'),
@@ -93,7 +134,7 @@ export function createAppRouter(history: RouterHistory = createWebHistory()): Ro
         return { name: 'login', query: { redirect: to.fullPath } }
       }
     }
-    return true
+    return adminGuard(to, auth.isAdmin)
   })
 
   return router

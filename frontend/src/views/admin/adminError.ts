@@ -1,0 +1,17 @@
+import { ApiError, problemMessage } from '@/api/problem'
+
+type Translate = {
+  (key: string): string
+  (key: string, named: Record<string, unknown>): string
+}
+
+/**
+ * A message for a failed admin call: `admin.errors.<code>` when the catalogue
+ * has it, else the shared `errors.<code>` / the server's detail.
+ */
+export function adminError(e: unknown, t: Translate, te: (key: string) => boolean): string {
+  if (!(e instanceof ApiError)) return t('errors.network')
+  const code = e.problem.code
+  if (code && te(`admin.errors.${code}`)) return t(`admin.errors.${code}`)
+  return problemMessage(e.problem, t, te)
+}
