@@ -1,6 +1,6 @@
 import { ApiError, problemMessage } from '@/api/problem'
 
-type Translate = {
+export type Translate = {
   (key: string): string
   (key: string, named: Record<string, unknown>): string
 }
