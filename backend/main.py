@@ -93,12 +93,16 @@ def create_app(
 
 
 def _mount_spa(app: FastAPI) -> None:
-    """Serve the built SPA at / with history-mode fallback to index.html."""
+    """Serve the built SPA at / with history-mode fallback to index.html.
+
+    Dot-files and dot-folders of the build are not served (they get index.html like any
+    unknown path): dist/.vite/manifest.json is Vite's build manifest, for `make bench` only.
+    """
 
     @app.get("/{path:path}", include_in_schema=False)
     async def spa(path: str) -> Response:
         index = FRONTEND_DIST / "index.html"
-        if path:
+        if path and not any(part.startswith(".") for part in path.split("/")):
             candidate = (FRONTEND_DIST / path).resolve()
             if candidate.is_file() and FRONTEND_DIST.resolve() in candidate.parents:
                 return FileResponse(candidate)

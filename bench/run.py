@@ -9,6 +9,11 @@ throughput targets are reported but do not fail the run.
 The server runs with --log-level warning (no access log: it would cost CPU in every scenario);
 its output goes to bench/results/server.log. wrk counts neither as done nor as timed out the
 requests still open when a run ends, so a stall shows as few requests and a long max latency.
+
+Then, unless --skip-spa-size, the server stopped, it reports the SPA's production build size
+(bench/spa_size.py: the JavaScript and CSS of the login page's and the workbench's first load,
+gzipped). It builds the SPA into a temporary folder, or measures an existing build with
+--spa-dist; without npm it is skipped, and a failed build fails the run.
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from bench import spa_size
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
@@ -251,12 +258,35 @@ def print_table(report: dict[str, Any]) -> None:
         )
     print()
     if report["failures"]:
-        print("FAILED requests:")
+        print("FAILED:")
         for line in report["failures"]:
             print("  " + line)
     else:
         print("no failed requests, no socket errors or time-outs")
     print(f"results: {report['results_file']}; server log: {report['server_log']}")
+
+
+def run_spa_size(args: argparse.Namespace) -> dict[str, Any]:
+    """The build-size report, or why there is none ({"skipped": …} / {"error": …})."""
+    if args.skip_spa_size:
+        return {"skipped": "--skip-spa-size"}
+    print("bench: SPA build size …", flush=True)
+    try:
+        return spa_size.measure(args.spa_dist)
+    except spa_size.SpaSizeSkipped as exc:
+        return {"skipped": str(exc)}
+    except spa_size.SpaSizeError as exc:
+        return {"error": str(exc)}
+
+
+def print_spa_size(report: dict[str, Any]) -> None:
+    print()
+    if "skipped" in report:
+        print(f"SPA build size: skipped ({report['skipped']})")
+    elif "error" in report:
+        print(f"SPA build size: FAILED: {report['error']}")
+    else:
+        spa_size.print_table(report)
 
 
 def main() -> int:
@@ -268,6 +298,14 @@ def main() -> int:
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--skip-spa-size", action="store_true", help="no SPA build-size report")
+    ap.add_argument(
+        "--spa-dist",
+        nargs="?",
+        const=spa_size.FRONTEND / "dist",
+        type=Path,
+        help="size this existing SPA build (default frontend/dist) instead of building one",
+    )
     args = ap.parse_args()
 
     wrk = ensure_wrk()
@@ -345,6 +383,9 @@ def main() -> int:
     failures = [f for sc in scenarios for f in sc.failures()]
     if not server_alive:
         failures.append("the server exited during the run")
+    spa = run_spa_size(args)  # after the load test: the build would compete for the CPUs
+    if "error" in spa:
+        failures.append(f"SPA build size: {spa['error'].splitlines()[0]}")
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     results_file = RESULTS / f"bench-{stamp}-{args.db}.json"
     report: dict[str, Any] = {
@@ -382,6 +423,7 @@ def main() -> int:
             }
             for sc in scenarios
         ],
+        "spa_size": spa,
         "failures": failures,
         "ok": not failures,
         "results_file": str(results_file.relative_to(ROOT)),
@@ -390,6 +432,7 @@ def main() -> int:
     results_file.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     (RESULTS / "latest.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     print_table(report)
+    print_spa_size(spa)
     return 0 if report["ok"] else 1
 
 

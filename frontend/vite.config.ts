@@ -41,6 +41,9 @@ export default defineConfig({
     outDir: 'dist',
     emptyOutDir: true,
     chunkSizeWarningLimit: 600,
+    // dist/.vite/manifest.json: which chunks each route loads (`make bench` sums them; the
+    // backend does not serve it).
+    manifest: true,
   },
   test: {
     environment: 'jsdom',

@@ -14,3 +14,10 @@ export function safeRedirect(value: unknown, fallback = '/'): string {
   if (value.startsWith('/login')) return fallback
   return value
 }
+
+/** A file size for people: "512 B", "34 KB", "2.5 MB". */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`
+  return `${(n / 1024 / 1024).toFixed(1)} MB`
+}

@@ -219,6 +219,12 @@ const en: MessageSchema = {
     overdueOnly: 'Overdue only',
   },
   detail: {
+    attachments: 'Attachments',
+    revisit: 'Revisit',
+    score: 'Score',
+    satisfied: 'Satisfied',
+    notSatisfied: 'Not satisfied',
+    overall: 'Overall {score}',
     content: 'Content',
     info: 'Details',
     category: 'Category',
@@ -241,8 +247,14 @@ const en: MessageSchema = {
   event: {
     submit: 'Submitted',
     create: 'Submitted',
+    attach: 'Attachment added',
+    merged_in: 'Duplicate merged in',
   },
   public: {
+    scoreTitle: 'Please score how it was handled',
+    scoreAll: 'Please rate all three',
+    scoreSubmit: 'Submit score',
+    scored: 'Thank you for your score',
     submitTitle: 'Submit feedback',
     submitIntro: 'No account needed. You get a tracking code to read the answer and score it.',
     title: 'Title',

@@ -216,6 +216,12 @@ const zhCN = {
     overdueOnly: '仅看逾期',
   },
   detail: {
+    attachments: '附件',
+    revisit: '回访',
+    score: '评价',
+    satisfied: '满意',
+    notSatisfied: '不满意',
+    overall: '综合 {score} 分',
     content: '内容',
     info: '基本信息',
     category: '类别',
@@ -238,8 +244,14 @@ const zhCN = {
   event: {
     submit: '提交',
     create: '提交',
+    attach: '上传附件',
+    merged_in: '合并了重复工单',
   },
   public: {
+    scoreTitle: '请对办理情况评价',
+    scoreAll: '请为三项都打分',
+    scoreSubmit: '提交评价',
+    scored: '感谢您的评价',
     submitTitle: '提交意见建议',
     submitIntro: '无需登录。提交后您会得到一个查询码，凭它查询办理结果并评价。',
     title: '标题',

@@ -1,4 +1,4 @@
-import type { Ref } from 'vue'
+import { ref, type Ref } from 'vue'
 import { adminError, type Translate } from './adminError'
 
 // ElMessage / ElMessageBox are auto-imported (with their styles) by unplugin-auto-import.
@@ -46,10 +46,43 @@ export async function toggleActive(
   await applyAndReload(t, te, patch, reload)
 }
 
+/** A page's rows and their loading: `load` fetches them again, a failure sets `error`. */
+export function useAdminList<T>(
+  t: Translate,
+  te: (key: string) => boolean,
+  fetchRows: () => Promise<T[]>,
+): { rows: Ref<T[]>; loading: Ref<boolean>; error: Ref<string>; load: () => Promise<void> } {
+  const rows = ref([]) as Ref<T[]>
+  const loading = ref(false)
+  const error = ref('')
+  async function load() {
+    loading.value = true
+    error.value = ''
+    try {
+      rows.value = await fetchRows()
+    } catch (e) {
+      error.value = adminError(e, t, te)
+    } finally {
+      loading.value = false
+    }
+  }
+  return { rows, loading, error, load }
+}
+
 export interface DialogState {
   dialog: Ref<boolean>
   saving: Ref<boolean>
   formError: Ref<string>
+}
+
+/** A closed dialog's state; `open` clears the last error and shows it. */
+export function useDialogState(): DialogState & { open: () => void } {
+  const state = { dialog: ref(false), saving: ref(false), formError: ref('') }
+  function open() {
+    state.formError.value = ''
+    state.dialog.value = true
+  }
+  return { ...state, open }
 }
 
 /**
