@@ -55,6 +55,7 @@ openapi: install
 
 bench: install
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.sweeps
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

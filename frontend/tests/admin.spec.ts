@@ -65,6 +65,7 @@ describe('admin logic', () => {
     is_admin: false,
     is_active: true,
     email: null,
+    notify_email: 'each',
     unit: unit(5, 'college'),
     created_at: '2026-01-01T00:00:00Z',
   }

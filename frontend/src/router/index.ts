@@ -61,6 +61,18 @@ export function createAppRouter(history: RouterHistory = createWebHistory()): Ro
             meta: { title: 'nav.tickets' },
           },
           {
+            path: 'notifications',
+            name: 'notifications',
+            component: () => import('@/views/NotificationsView.vue'),
+            meta: { title: 'notifications.title' },
+          },
+          {
+            path: 'supervision',
+            name: 'supervision',
+            component: () => import('@/views/supervision/SupervisionView.vue'),
+            meta: { title: 'supervision.title' },
+          },
+          {
             path: 'tickets/new',
             name: 'ticket-new',
             component: () => import('@/views/NewTicketView.vue'),
@@ -95,6 +107,12 @@ export function createAppRouter(history: RouterHistory = createWebHistory()): Ro
                 name: 'admin-calendar',
                 component: () => import('@/views/admin/AdminCalendarView.vue'),
                 meta: { admin: true, title: 'admin.calendar' },
+              },
+              {
+                path: 'sla',
+                name: 'admin-sla',
+                component: () => import('@/views/admin/AdminSlaView.vue'),
+                meta: { admin: true, title: 'sla.menu' },
               },
             ],
           },
