@@ -82,6 +82,7 @@ openapi: install
 
 bench: install
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.sweeps
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -26,20 +26,42 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
     migrate: Annotated[bool, typer.Option(help="Apply migrations first.")] = True,
     log_level: Annotated[str, typer.Option()] = "info",
+    worker: Annotated[
+        bool,
+        typer.Option(
+            "--worker/--no-worker",
+            help="On SQLite, run the background worker (sweeps, notifications, mail) inside "
+            "the server. On PostgreSQL run `huiyin worker` separately instead.",
+        ),
+    ] = True,
 ) -> None:
     """Serve the API and the SPA with uvicorn."""
+    import os
+
     import uvicorn
 
     from backend.config import get_settings
+    from backend.mail.sender import describe
 
+    if not worker:
+        # The app factory runs in uvicorn (maybe in other processes): tell it by environment.
+        os.environ["HUIYIN_SERVE_WORKER"] = "false"
+        get_settings.cache_clear()
     settings = get_settings()
     if migrate:
         from backend import migrate as mig
 
         mig.upgrade(settings.resolved_database_url)
     typer.echo(f"Huiyin on http://{host}:{port}  (API /api/v1, docs /docs)")
+    if not settings.is_sqlite:
+        typer.echo("worker: not in this process (PostgreSQL): run `huiyin worker` as well")
+    elif settings.serve_worker:
+        typer.echo("worker: running inside the server (--no-worker to turn it off)")
+    else:
+        typer.echo("worker: off (--no-worker): nothing is swept or delivered")
+    typer.echo(describe(settings))
     uvicorn.run(
-        "backend.main:create_app",
+        "backend.main:create_served_app",
         factory=True,
         host=host,
         port=port,
@@ -48,6 +70,43 @@ def serve(
         proxy_headers=True,
         timeout_keep_alive=30,
     )
+
+
+@app.command("worker")
+def run_worker(
+    once: Annotated[
+        bool, typer.Option(help="Run the sweeps once, deliver everything due, and exit.")
+    ] = False,
+    log_level: Annotated[str, typer.Option()] = "info",
+) -> None:
+    """Run the background worker: the sweeps every HUIYIN_SWEEP_INTERVAL_SECONDS and the
+    delivery of the outbox (notifications, mail). Run as many as you like on PostgreSQL.
+    Stops cleanly on SIGTERM or Ctrl-C."""
+    import logging
+    import signal
+    import threading
+
+    from backend.config import get_settings
+    from backend.db import get_engine
+    from backend.mail.sender import describe
+    from backend.worker.runner import Worker
+
+    logging.basicConfig(
+        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    settings = get_settings()
+    w = Worker(settings, get_engine())
+    typer.echo(f"worker {w.worker_id} on {settings.resolved_database_url.split('@')[-1]}")
+    typer.echo(describe(settings))
+    if once:
+        swept = w.run_sweeps()
+        result = w.drain()
+        typer.echo(f"sweeps: {swept}; outbox: {result}")
+        return
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    w.run(stop)
 
 
 @db_app.command("upgrade")

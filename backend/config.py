@@ -49,6 +49,44 @@ class Settings(BaseSettings):
     attachment_max_bytes: int = 10 * 1024 * 1024
     attachments_per_ticket: int = 20
 
+    # Mail (SMTP). No host: no mail is queued or sent, and serve/worker say so at start.
+    smtp_host: str | None = None
+    smtp_port: int | None = None  # default by smtp_tls: 25 (none), 587 (starttls), 465 (ssl)
+    smtp_tls: Literal["none", "starttls", "ssl"] = "starttls"
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_sender: str = "huiyin@localhost"
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Local hour (settings.timezone) at which `digest` users get their daily mail.
+    digest_hour: int = Field(default=8, ge=0, le=23)
+
+    # The worker (`huiyin worker`, or inside `huiyin serve` on SQLite).
+    sweep_interval_seconds: float = Field(default=60.0, gt=0)
+    worker_poll_seconds: float = Field(default=1.0, gt=0)
+    # A claimed outbox row is the claimer's for this long; after that (the worker died) any
+    # worker may claim it again. Must exceed the time one batch takes to deliver.
+    outbox_lease_seconds: float = Field(default=60.0, gt=0)
+    outbox_batch_size: int = Field(default=20, ge=1, le=1000)
+    outbox_max_attempts: int = Field(default=8, ge=1)
+    outbox_backoff_seconds: float = Field(default=30.0, ge=0)
+    outbox_backoff_max_seconds: float = Field(default=3600.0, ge=0)
+    # `huiyin serve` on SQLite runs the worker in the server process unless this is false
+    # (`--no-worker`); on PostgreSQL run `huiyin worker` processes instead.
+    serve_worker: bool = True
+
+    # Deadlines in motion (backend.sla): the reminder lead and the windows are SLA policies.
+    # A ticket this many working days overdue gets a supervision order (督办单) …
+    supervision_after_days: int = Field(default=5, ge=1, le=60)
+    # … which gives the department this many working days (its new deadline).
+    supervision_deadline_days: float = Field(default=3.0, gt=0, le=60)
+    # At most this many tickets per sweep and kind; the rest wait for the next sweep.
+    sla_sweep_batch: int = Field(default=5000, ge=1)
+    # Overdue sweeps rescan this far below their watermark (clock skew, slow transactions).
+    sla_sweep_lookback_hours: float = Field(default=168.0, ge=0)
+    # The calendar behind the overdue flag is cached this long per process; edits made through
+    # this process apply at once, other replicas' within this time.
+    calendar_cache_seconds: float = Field(default=60.0, ge=0)
+
     @model_validator(mode="after")
     def _secret_required_outside_development(self) -> Settings:
         if not self.secret_key:
@@ -71,6 +109,16 @@ class Settings(BaseSettings):
     @property
     def resolved_data_dir(self) -> Path:
         return self.data_dir if self.data_dir.is_absolute() else Path.cwd() / self.data_dir
+
+    @property
+    def mail_enabled(self) -> bool:
+        return bool(self.smtp_host)
+
+    @property
+    def resolved_smtp_port(self) -> int:
+        if self.smtp_port is not None:
+            return self.smtp_port
+        return {"none": 25, "starttls": 587, "ssl": 465}[self.smtp_tls]
 
     @property
     def is_sqlite(self) -> bool:

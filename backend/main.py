@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -15,10 +16,13 @@ from sqlalchemy.orm import Session
 from backend.auth.router import router as auth_router
 from backend.calendar.router import router as calendar_router
 from backend.config import Settings, get_settings
-from backend.db import get_engine, open_session
+from backend.db import get_engine, make_engine, open_session
 from backend.deps import DbGate
 from backend.errors import install_handlers, problem_response
+from backend.notifications.router import router as notifications_router
 from backend.public.router import router as public_router
+from backend.sla.router import router as sla_router
+from backend.supervision.router import router as supervision_router
 from backend.tickets.router import router as tickets_router
 from backend.units.router import router as units_router
 
@@ -33,12 +37,42 @@ def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
+def _worker_lifespan(
+    settings: Settings,
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Runs the worker in a thread of the server process for the app's lifetime."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        from backend.worker.runner import BackgroundWorker, Worker
+
+        # Its own small pool: the worker never waits for a connection behind requests.
+        engine = make_engine(
+            settings.resolved_database_url,
+            settings.model_copy(update={"db_pool_size": 2, "db_max_overflow": 2}),
+        )
+        background = BackgroundWorker(Worker(settings, engine))
+        background.start()
+        log.info("worker %s running inside the server process", background.worker.worker_id)
+        try:
+            yield
+        finally:
+            background.stop()
+            engine.dispose()
+
+    return lifespan
+
+
 def create_app(
     settings: Settings | None = None,
     session_factory: Callable[..., Session] | None = None,
+    *,
+    worker: bool = False,
 ) -> FastAPI:
+    """The app; with ``worker`` it also runs the background worker while it serves."""
     settings = settings or get_settings()
     app = FastAPI(
+        lifespan=_worker_lifespan(settings) if worker else None,
         title="Huiyin 回音 API",
         version="1.0.0",
         description="The feedback-ticket platform of the university's administrative party "
@@ -49,6 +83,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.runs_worker = worker
     app.state.session_factory = session_factory or (
         lambda write=True: open_session(get_engine(), write=write)
     )
@@ -78,6 +113,9 @@ def create_app(
     api.include_router(tickets_router)
     api.include_router(public_router)
     api.include_router(calendar_router)
+    api.include_router(sla_router)
+    api.include_router(supervision_router)
+    api.include_router(notifications_router)
     app.include_router(api)
 
     @app.api_route(
@@ -90,6 +128,13 @@ def create_app(
 
     _mount_spa(app)
     return app
+
+
+def create_served_app() -> FastAPI:
+    """What ``huiyin serve`` runs: on SQLite the worker comes along unless switched off
+    (HUIYIN_SERVE_WORKER=false, ``--no-worker``); PostgreSQL deployments run ``huiyin worker``."""
+    settings = get_settings()
+    return create_app(settings, worker=settings.is_sqlite and settings.serve_worker)
 
 
 def _mount_spa(app: FastAPI) -> None:

@@ -22,6 +22,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from backend import migrate
+from backend.calendar.service import invalidate_calendar_cache
 from backend.config import Settings
 from backend.core.clock import Clock, FrozenClock, set_clock
 from backend.db import make_engine
@@ -106,6 +107,12 @@ def db(connection: sa.Connection) -> Iterator[Session]:
     session = _joined_session(connection)
     yield session
     session.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_calendar_cache() -> None:
+    # Calendar edits of an earlier test were rolled back behind the per-process cache's back.
+    invalidate_calendar_cache()
 
 
 @pytest.fixture

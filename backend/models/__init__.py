@@ -21,9 +21,14 @@ __all__ = [
     "Category",
     "Extension",
     "IdempotencyRecord",
+    "Notification",
     "OutboxMessage",
     "RateBucket",
     "RefreshToken",
+    "SlaMark",
+    "SlaPolicy",
+    "SlaWatermark",
+    "SupervisionOrder",
     "Ticket",
     "TicketDepartment",
     "TicketEvent",
@@ -74,6 +79,10 @@ class User(SQLModel, table=True):
     role: str = Field(default="staff", max_length=8)  # head | staff
     is_admin: bool = False
     email: str | None = Field(default=None, max_length=254)
+    # each | digest | none (backend.models.enums.NotifyEmail)
+    notify_email: str = Field(
+        default="each", max_length=8, sa_column_kwargs={"server_default": "each"}
+    )
     is_active: bool = True
     created_at: datetime = _created()
 
@@ -312,7 +321,113 @@ class OutboxMessage(SQLModel, table=True):
     claimed_by: str | None = Field(default=None, max_length=64)
     claimed_at: datetime | None = _ts()
     sent_at: datetime | None = _ts()
+    # Gave up after outbox_max_attempts: left for an operator, never claimed again.
+    failed_at: datetime | None = _ts()
     last_error: str | None = Field(default=None, sa_column=sa.Column(sa.Text()))
+
+
+class Notification(SQLModel, table=True):
+    """One user's in-app notice, made by the worker from an outbox event."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        sa.Index("ix_notifications_user", "user_id", "id"),
+        sa.Index("ix_notifications_user_unread", "user_id", "read_at"),
+        sa.Index("ix_notifications_mail", "mail", "created_at"),
+        # One notice per event and recipient, even if an event were fanned out twice.
+        sa.UniqueConstraint("source_id", "user_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id")
+    kind: str = Field(max_length=64)  # the event's topic, e.g. ticket.dispatch
+    title: str = Field(max_length=200)
+    body: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
+    link: str | None = Field(default=None, max_length=255)  # a path in the SPA
+    ticket_id: int | None = Field(default=None, foreign_key="tickets.id")
+    source_id: int | None = None  # the outbox event it came from
+    mail: str = Field(default="none", max_length=8)  # backend.models.enums.MailState
+    created_at: datetime = _created()
+    read_at: datetime | None = _ts()
+
+
+class SlaPolicy(SQLModel, table=True):
+    """Service levels for a category and urgency; NULL scope fields are wildcards, NULL values
+    inherit from the next less specific policy and finally from backend.tickets.sla."""
+
+    __tablename__ = "sla_policies"
+
+    id: int | None = Field(default=None, primary_key=True)
+    category_id: int | None = Field(default=None, foreign_key="categories.id")
+    urgency: str | None = Field(default=None, max_length=16)
+    # "<category id or *>:<urgency or *>": one policy per scope (NULLs never clash in UNIQUE).
+    scope_key: str = Field(max_length=48, unique=True)
+    dispatch_days: float | None = None
+    accept_days: float | None = None
+    reply_days: float | None = None
+    revisit_days: float | None = None
+    score_days: float | None = None
+    max_extensions: int | None = None
+    max_extension_days: int | None = None
+    reminder_lead_days: float | None = None
+    note: str | None = Field(default=None, max_length=200)
+    updated_by_id: int | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class SlaMark(SQLModel, table=True):
+    """What a sweep did for one ticket and deadline: the unique key makes it happen once,
+    however many sweeps and workers race for it (insert-if-absent decides the winner)."""
+
+    __tablename__ = "sla_marks"
+    __table_args__ = (sa.UniqueConstraint("ticket_id", "kind", "deadline"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="tickets.id")
+    kind: str = Field(max_length=32)  # e.g. reminder.accept, overdue.reply, supervision.reply
+    deadline: datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))
+    acted: bool = True  # false: decided not to act (e.g. a reminder inside the whole window)
+    created_at: datetime = _created()
+
+
+class SlaWatermark(SQLModel, table=True):
+    """How far (in due_at) a sweep has worked through: its next scan starts here, less a
+    look-back, so it reads only newly due tickets instead of every overdue one again."""
+
+    __tablename__ = "sla_watermarks"
+
+    name: str = Field(primary_key=True, max_length=32)
+    due_before: datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = _created()
+
+
+class SupervisionOrder(SQLModel, table=True):
+    """A 督办单: the department must acknowledge it with a plan; the committee closes it once
+    the ticket is answered."""
+
+    __tablename__ = "supervision_orders"
+    __table_args__ = (
+        sa.Index("ix_supervision_orders_department", "department_id", "id"),
+        sa.Index("ix_supervision_orders_ticket", "ticket_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="tickets.id")
+    department_id: int = Field(foreign_key="units.id")
+    reason: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
+    deadline: datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))
+    auto: bool = False  # raised by the overdue sweep, not by a person
+    raised_by_id: int | None = Field(default=None, foreign_key="users.id")
+    status: str = Field(default="open", max_length=16, index=True)  # SupervisionStatus
+    plan: str | None = Field(default=None, sa_column=sa.Column(sa.Text()))
+    acknowledged_by_id: int | None = Field(default=None, foreign_key="users.id")
+    acknowledged_at: datetime | None = _ts()
+    closed_by_id: int | None = Field(default=None, foreign_key="users.id")
+    closed_at: datetime | None = _ts()
+    close_note: str | None = Field(default=None, sa_column=sa.Column(sa.Text()))
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
 
 
 def table(model: type[SQLModel]) -> sa.Table:

@@ -73,3 +73,26 @@ class ReturnReason(StrEnum):
     needs_info = "needs_info"
     duplicate = "duplicate"
     other = "other"
+
+
+class NotifyEmail(StrEnum):
+    """How a user wants notifications by mail."""
+
+    each = "each"  # one mail per notification
+    digest = "digest"  # one mail a day with everything since the last one
+    none = "none"
+
+
+class MailState(StrEnum):
+    """What happened, mail-wise, to one notification."""
+
+    none = "none"  # not mailed (preference none, no address, or mail switched off)
+    queued = "queued"  # a mail.send outbox row carries it
+    digest = "digest"  # waiting for the recipient's daily digest
+    digested = "digested"  # went out in a digest
+
+
+class SupervisionStatus(StrEnum):
+    open = "open"  # raised, waiting for the department head's plan
+    acknowledged = "acknowledged"  # the head answered with a rectification plan (整改措施)
+    closed = "closed"  # the committee closed it after the ticket was answered

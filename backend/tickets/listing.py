@@ -122,7 +122,7 @@ def _build(p: Principal, f: ListFilters) -> Any:
     if f.urgency is not None:
         q = q.where(col(Ticket.urgency) == _p("urgency"))
     if f.overdue is not None:
-        q = q.where(views.overdue_clause(_p("now"), f.overdue))
+        q = q.where(views.overdue_clause(_p("cutoff"), f.overdue))
     if f.q:
         q = q.where(
             sa.or_(
@@ -184,7 +184,7 @@ def count_tickets(ctx: Ctx, department_id: int | None, college_id: int | None) -
         sa.select(
             col(Ticket.status),
             sa.func.count(),
-            sa.func.count().filter(views.overdue_clause(ctx.now)),
+            sa.func.count().filter(views.overdue_clause(ctx.overdue_cutoff)),
         )
         .where(permissions.visible_clause(ctx.principal))
         .group_by(col(Ticket.status))
@@ -221,7 +221,7 @@ def list_tickets(ctx: Ctx, f: ListFilters) -> bytes:
     for i, s in enumerate(f.status or ()):
         values[f"status_{i}"] = s
     values.update(department_id=f.department_id, college_id=f.college_id)
-    values.update(category_id=f.category_id, urgency=f.urgency, now=ts(ctx.now))
+    values.update(category_id=f.category_id, urgency=f.urgency, cutoff=ts(ctx.overdue_cutoff))
     if f.q:
         values["q"] = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     if f.created_from is not None:
@@ -244,7 +244,7 @@ def list_tickets(ctx: Ctx, f: ListFilters) -> bytes:
                 v = datetime.fromisoformat(v)
             r[i] = v.replace(tzinfo=UTC) if v.tzinfo is None else v
     tz = ctx.tz
-    now = ctx.now
+    cutoff = ctx.overdue_cutoff
     items = []
     for r in rows[: f.limit]:
         items.append(
@@ -262,7 +262,7 @@ def list_tickets(ctx: Ctx, f: ListFilters) -> bytes:
                 "dispatch_due_at": r[14].astimezone(tz) if r[14] else None,
                 "accept_due_at": r[15].astimezone(tz) if r[15] else None,
                 "reply_due_at": r[16].astimezone(tz) if r[16] else None,
-                "overdue": views.is_overdue(r[17], now),
+                "overdue": views.is_overdue(r[17], cutoff),
                 "created_at": r[18].astimezone(tz),
                 "updated_at": r[19].astimezone(tz),
                 "version": r[20],

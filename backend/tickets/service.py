@@ -20,7 +20,7 @@ from sqlmodel import col
 
 from backend.auth.principal import Principal, load_principal
 from backend.auth.security import TokenClaims
-from backend.calendar.service import load_calendar
+from backend.calendar.service import cached_calendar, load_calendar
 from backend.calendar.workdays import WorkCalendar
 from backend.config import Settings
 from backend.errors import Problem, conflict, forbidden, invalid, not_found
@@ -37,7 +37,8 @@ from backend.models import (
     table,
 )
 from backend.models.enums import Anonymity, Channel, Status, UnitKind
-from backend.tickets import permissions, sla, views
+from backend.sla.policies import Levels, levels_for
+from backend.tickets import permissions, views
 from backend.tickets.schemas import (
     AssignBody,
     CloseBody,
@@ -83,6 +84,8 @@ class Ctx:
         self.now = now
         self._principal = principal
         self._claims = claims
+        self._cutoff: datetime | None = None
+        self._levels: dict[tuple[int | None, str], Levels] = {}
 
     @property
     def principal(self) -> Principal | None:
@@ -96,6 +99,25 @@ class Ctx:
 
     def calendar(self) -> WorkCalendar:
         return load_calendar(self.session, self.settings)
+
+    @property
+    def overdue_cutoff(self) -> datetime:
+        """Deadlines at or before this instant are overdue (see views.overdue_cutoff)."""
+        if self._cutoff is None:
+            self._cutoff = views.overdue_cutoff(
+                cached_calendar(self.session, self.settings), self.now
+            )
+        return self._cutoff
+
+    def levels(self, category_id: int | None, urgency: str) -> Levels:
+        """The SLA policy's service levels for a ticket of this category and urgency."""
+        key = (category_id, urgency)
+        if key not in self._levels:
+            self._levels[key] = levels_for(self.session, category_id, urgency)
+        return self._levels[key]
+
+    def levels_of(self, ticket: Ticket) -> Levels:
+        return self.levels(ticket.category_id, ticket.urgency)
 
 
 # --- tracking codes ---------------------------------------------------------------------------
@@ -171,7 +193,7 @@ def allowed_actions(ctx: Ctx, ticket: Ticket, rels: frozenset[Rel]) -> list[str]
 
 def render(ctx: Ctx, ticket: Ticket, rels: frozenset[Rel]) -> dict[str, Any]:
     return views.ticket_out(
-        ctx.session, ticket, rels, allowed_actions(ctx, ticket, rels), ctx.now, ctx.tz
+        ctx.session, ticket, rels, allowed_actions(ctx, ticket, rels), ctx.overdue_cutoff, ctx.tz
     )
 
 
@@ -251,6 +273,10 @@ def _record(
                 "college_id": ticket.college_id,
                 "internal": internal,
                 "at": ctx.now.isoformat(),
+                # Who acted (None where the timeline hides them) and the action's details:
+                # notifications skip the actor and word themselves by them.
+                "actor_id": event.actor_id,
+                "data": data,
             },
             created_at=ctx.now,
             available_at=ctx.now,
@@ -363,7 +389,8 @@ def create_ticket(ctx: Ctx, body: TicketCreate) -> tuple[Ticket, str | None]:
 
 
 def insert_ticket(ctx: Ctx, *, tracking_code: str | None, **fields: Any) -> Ticket:
-    dispatch_due = ctx.calendar().add_working_days(ctx.now, sla.DISPATCH_DAYS)
+    levels = ctx.levels(fields.get("category_id"), fields.get("urgency") or "normal")
+    dispatch_due = ctx.calendar().add_working_days(ctx.now, levels.dispatch_days)
     ticket = Ticket(
         code=f"TMP-{secrets.token_hex(8)}",
         status=Status.submitted.value,
@@ -436,9 +463,10 @@ def dispatch(ctx: Ctx, ticket_id: int, body: DispatchBody, if_match: str | None)
     _department_ids(ctx.session, [body.lead_department_id, *assists])
     reply_due = _future(ctx, body.reply_due_at, "reply_due_at")
     cal = ctx.calendar()
-    accept_due = cal.add_working_days(ctx.now, sla.ACCEPT_DAYS)
+    levels = ctx.levels_of(ticket)
+    accept_due = cal.add_working_days(ctx.now, levels.accept_days)
     if reply_due is None:
-        reply_due = cal.add_working_days(ctx.now, sla.REPLY_DAYS[ticket.urgency])
+        reply_due = cal.add_working_days(ctx.now, levels.reply_days)
     _set_departments(ctx, ticket, body.lead_department_id, assists)
     return _transition(
         ctx,
@@ -512,7 +540,10 @@ def return_ticket(
             "handler_id": None,
             "accept_due_at": None,
             "reply_due_at": None,
-            "dispatch_due_at": ctx.calendar().add_working_days(ctx.now, sla.DISPATCH_DAYS),
+            # The department's clock stops: its windows start afresh at the next dispatch.
+            "dispatch_due_at": ctx.calendar().add_working_days(
+                ctx.now, ctx.levels_of(ticket).dispatch_days
+            ),
             "return_count": ticket.return_count + 1,
         },
         note=body.reason,
@@ -548,8 +579,9 @@ def _pending_extension(ctx: Ctx, ticket: Ticket) -> Extension | None:
 def _extension_refusal(ctx: Ctx, ticket: Ticket) -> Problem | None:
     if _pending_extension(ctx, ticket) is not None:
         return conflict("extension_pending", "An extension request is already waiting.")
-    if ticket.extension_count >= sla.MAX_EXTENSIONS:
-        return conflict("extension_limit", f"At most {sla.MAX_EXTENSIONS} extensions per ticket.")
+    most = ctx.levels_of(ticket).max_extensions
+    if ticket.extension_count >= most:
+        return conflict("extension_limit", f"At most {most} extensions per ticket.")
     return None
 
 
@@ -559,11 +591,12 @@ def request_extension(
     ticket, rels = begin_action(ctx, ticket_id, Action.request_extension, if_match)
     assert ctx.principal is not None
     assert ticket.lead_department_id is not None
-    if body.days > sla.MAX_EXTENSION_DAYS:
+    longest = ctx.levels_of(ticket).max_extension_days
+    if body.days > longest:
         raise invalid(
             "extension_too_long",
-            f"An extension may be at most {sla.MAX_EXTENSION_DAYS} working days.",
-            max_days=sla.MAX_EXTENSION_DAYS,
+            f"An extension may be at most {longest} working days.",
+            max_days=longest,
         )
     refusal = _extension_refusal(ctx, ticket)
     if refusal is not None:
@@ -652,7 +685,9 @@ def reply(ctx: Ctx, ticket_id: int, body: ReplyBody, if_match: str | None) -> di
             "reply_content": body.content,
             "replied_at": ctx.now,
             "reply_department_id": ticket.lead_department_id,
-            "revisit_due_at": ctx.calendar().add_working_days(ctx.now, sla.REVISIT_DAYS),
+            "revisit_due_at": ctx.calendar().add_working_days(
+                ctx.now, ctx.levels_of(ticket).revisit_days
+            ),
         },
         data={"on_time": ticket.reply_due_at is None or ctx.now <= ticket.reply_due_at},
     )
@@ -670,7 +705,9 @@ def revisit(ctx: Ctx, ticket_id: int, body: RevisitBody, if_match: str | None) -
             "revisit_outcome": body.outcome.value,
             "revisit_note": body.note,
             "revisited_at": ctx.now,
-            "score_due_at": ctx.calendar().add_working_days(ctx.now, sla.SCORE_DAYS),
+            "score_due_at": ctx.calendar().add_working_days(
+                ctx.now, ctx.levels_of(ticket).score_days
+            ),
         },
         note=body.note,
         data={"method": body.method.value, "outcome": body.outcome.value},
@@ -681,8 +718,9 @@ def reopen(ctx: Ctx, ticket_id: int, body: ReopenBody, if_match: str | None) -> 
     ticket, rels = begin_action(ctx, ticket_id, Action.reopen, if_match)
     reply_due = _future(ctx, body.reply_due_at, "reply_due_at")
     cal = ctx.calendar()
+    levels = ctx.levels_of(ticket)
     if reply_due is None:
-        reply_due = cal.add_working_days(ctx.now, sla.REPLY_DAYS[ticket.urgency])
+        reply_due = cal.add_working_days(ctx.now, levels.reply_days)
     previous = {"reply": ticket.reply_content, "outcome": ticket.revisit_outcome}
     return _transition(
         ctx,
@@ -691,7 +729,7 @@ def reopen(ctx: Ctx, ticket_id: int, body: ReopenBody, if_match: str | None) -> 
         Action.reopen,
         {
             "dispatched_at": ctx.now,
-            "accept_due_at": cal.add_working_days(ctx.now, sla.ACCEPT_DAYS),
+            "accept_due_at": cal.add_working_days(ctx.now, levels.accept_days),
             "reply_due_at": reply_due,
             "accepted_at": None,
             "reply_content": None,

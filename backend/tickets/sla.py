@@ -11,3 +11,5 @@ MAX_EXTENSIONS = 3
 MAX_EXTENSION_DAYS = 3
 REVISIT_DAYS = 2.0
 SCORE_DAYS = 5.0
+# Remind the department this many working days before its acceptance and reply deadlines.
+REMINDER_LEAD_DAYS = 1.0

@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from backend.calendar.service import workday_start
+from backend.calendar.workdays import WorkCalendar
 from backend.models import Category, Ticket, TicketDepartment, TicketEvent, Unit, User
 from backend.models.enums import Status
 from backend.tickets import permissions
@@ -46,17 +48,25 @@ def due_for(status: str, deadlines: dict[str, Any]) -> datetime | None:
     return deadlines.get(field) if field else None
 
 
+def overdue_cutoff(cal: WorkCalendar, now: datetime) -> datetime:
+    """The working day after a missed deadline the ticket is overdue: a deadline is missed "by
+    a working day" when it lies at or before local 00:00 of the most recent working day up to
+    today. A deadline at exactly 00:00 closes the day before (see WorkCalendar), hence "at or
+    before". One instant per day and calendar, so "overdue" stays a range on due_at."""
+    return workday_start(cal, now, 1)
+
+
 def overdue_clause(
-    now: datetime | sa.BindParameter[Any], overdue: bool = True
+    cutoff: datetime | sa.BindParameter[Any], overdue: bool = True
 ) -> sa.ColumnElement[bool]:
     """Whoever holds the ticket has missed their deadline (or, with ``overdue=False``, not)."""
     if overdue:
-        return col(Ticket.due_at) < now
-    return sa.or_(col(Ticket.due_at).is_(None), col(Ticket.due_at) >= now)
+        return col(Ticket.due_at) <= cutoff
+    return sa.or_(col(Ticket.due_at).is_(None), col(Ticket.due_at) > cutoff)
 
 
-def is_overdue(due_at: datetime | None, now: datetime) -> bool:
-    return due_at is not None and due_at < now
+def is_overdue(due_at: datetime | None, cutoff: datetime) -> bool:
+    return due_at is not None and due_at <= cutoff
 
 
 def unit_brief(session: Session, unit_id: int | None) -> UnitBrief | None:
@@ -82,7 +92,7 @@ def ticket_out(
     ticket: Ticket,
     rels: frozenset[Rel],
     allowed: list[str],
-    now: datetime,
+    cutoff: datetime,
     tz: ZoneInfo,
 ) -> dict[str, Any]:
     assert ticket.id is not None
@@ -156,7 +166,7 @@ def ticket_out(
         assisting_departments=[b for d in assists if (b := unit_brief(session, d))],
         handler=user_brief(session, ticket.handler_id) if permissions.sees_internal(rels) else None,
         **{k: localize(v, tz) for k, v in dues.items()},
-        overdue=is_overdue(ticket.due_at, now),
+        overdue=is_overdue(ticket.due_at, cutoff),
         reply=reply,
         revisit=revisit,
         score=score,

@@ -3,7 +3,7 @@ from __future__ import annotations
 from pydantic import BaseModel, EmailStr, Field
 
 from backend.core.timefmt import LocalDateTime
-from backend.models.enums import Role, UnitKind
+from backend.models.enums import NotifyEmail, Role, UnitKind
 
 
 class UnitCreate(BaseModel):
@@ -34,6 +34,7 @@ class UserCreate(BaseModel):
     role: Role = Role.staff
     is_admin: bool = False
     email: EmailStr | None = None
+    notify_email: NotifyEmail = NotifyEmail.each
 
 
 class UserUpdate(BaseModel):
@@ -43,6 +44,7 @@ class UserUpdate(BaseModel):
     is_active: bool | None = None
     is_admin: bool | None = None
     email: EmailStr | None = None
+    notify_email: NotifyEmail | None = None
     password: str | None = Field(default=None, min_length=8, max_length=128)
 
 
@@ -54,6 +56,7 @@ class UserOut(BaseModel):
     is_admin: bool
     is_active: bool
     email: str | None
+    notify_email: NotifyEmail
     unit: UnitOut
     created_at: LocalDateTime
 

@@ -13,7 +13,7 @@ from backend.auth.security import hash_password
 from backend.auth.service import revoke_user_sessions
 from backend.errors import Problem, conflict, invalid, not_found
 from backend.models import Category, Unit, User
-from backend.models.enums import UnitKind
+from backend.models.enums import NotifyEmail, UnitKind
 from backend.units.schemas import (
     CategoryCreate,
     CategoryOut,
@@ -102,6 +102,7 @@ def _user_out(user: User, unit: Unit) -> UserOut:
         is_admin=user.is_admin,
         is_active=user.is_active,
         email=user.email,
+        notify_email=NotifyEmail(user.notify_email),
         unit=unit_out(unit),
         created_at=user.created_at,
     )
@@ -148,6 +149,7 @@ def create_user(session: Session, body: UserCreate) -> UserOut:
         role=body.role.value,
         is_admin=body.is_admin,
         email=str(body.email) if body.email else None,
+        notify_email=body.notify_email.value,
     )
     session.add(user)
     session.flush()
@@ -175,8 +177,10 @@ def update_user(
     if body.is_admin is not None:
         user.is_admin = body.is_admin
     _check_admin_flag(unit, user.is_admin)
-    if body.email is not None:
-        user.email = str(body.email)
+    if "email" in body.model_fields_set:  # an explicit null removes the address
+        user.email = str(body.email) if body.email else None
+    if body.notify_email is not None:
+        user.notify_email = body.notify_email.value
     if body.password is not None:
         user.password_hash = hash_password(body.password)
         revoke_user_sessions(session, user_id, now, "password_reset")

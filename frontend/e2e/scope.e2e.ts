@@ -54,6 +54,15 @@ test('a non-admin is kept out of the administration pages', async () => {
   expect(errors).toEqual([])
 })
 
+test('a college user is kept out of the supervision orders', async () => {
+  const { page, errors } = await openPage(browser, 'scope/supervision')
+  await login(page, 'fl_head')
+  expect(await page.locator('[data-test=nav-supervision]').count()).toBe(0)
+  await page.goto('/supervision')
+  await expect.poll(() => page.locator('[data-test=not-found]').isVisible()).toBe(true)
+  expect(errors).toEqual([])
+})
+
 test('a deep link without a session goes to login and comes back after it', async () => {
   const { page, errors } = await openPage(browser, 'scope/deep-link')
   await page.goto(`/tickets/${ticketId}`)

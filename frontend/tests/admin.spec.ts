@@ -52,6 +52,9 @@ describe('admin route guard', () => {
     expect(adminGuard(router.resolve('/tickets'), false)).toBe(true)
     expect(adminGuard(router.resolve('/admin/units'), true)).toBe(true)
     expect(adminGuard(router.resolve('/admin/units'), false)).toMatchObject({ name: 'not-found' })
+    expect(adminGuard(router.resolve('/supervision'), false, 'department')).toBe(true)
+    expect(adminGuard(router.resolve('/supervision'), false, 'committee')).toBe(true)
+    expect(adminGuard(router.resolve('/supervision'), true, 'college')).toMatchObject({ name: 'not-found' })
   })
 })
 
@@ -65,6 +68,7 @@ describe('admin logic', () => {
     is_admin: false,
     is_active: true,
     email: null,
+    notify_email: 'each',
     unit: unit(5, 'college'),
     created_at: '2026-01-01T00:00:00Z',
   }

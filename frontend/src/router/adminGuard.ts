@@ -7,9 +7,14 @@ import type { RouteLocationNormalized, RouteLocationRaw } from 'vue-router'
 export function adminGuard(
   to: Pick<RouteLocationNormalized, 'matched' | 'path' | 'query' | 'hash'>,
   isAdmin: boolean,
+  unitKind?: string,
 ): true | RouteLocationRaw {
-  if (!to.matched.some((r) => r.meta.admin)) return true
-  if (isAdmin) return true
+  const adminOnly = to.matched.some((r) => r.meta.admin)
+  // Routes marked `meta.unitKinds` exist only for those kinds of unit (e.g. supervision orders
+  // for the committee and departments); others get not-found, as for the admin area.
+  const kinds = to.matched.flatMap((r) => r.meta.unitKinds ?? [])
+  const kindOk = kinds.length === 0 || (unitKind !== undefined && kinds.includes(unitKind))
+  if ((!adminOnly || isAdmin) && kindOk) return true
   return {
     name: 'not-found',
     params: { pathMatch: to.path.replace(/^\//, '').split('/') },

@@ -11,6 +11,8 @@ declare module 'vue-router' {
     title?: string
     /** Committee admins only; others get the not-found page. */
     admin?: boolean
+    /** Only users of these kinds of unit; others get the not-found page. */
+    unitKinds?: string[]
   }
 }
 
@@ -61,6 +63,18 @@ export function createAppRouter(history: RouterHistory = createWebHistory()): Ro
             meta: { title: 'nav.tickets' },
           },
           {
+            path: 'notifications',
+            name: 'notifications',
+            component: () => import('@/views/NotificationsView.vue'),
+            meta: { title: 'notifications.title' },
+          },
+          {
+            path: 'supervision',
+            name: 'supervision',
+            component: () => import('@/views/supervision/SupervisionView.vue'),
+            meta: { title: 'supervision.title', unitKinds: ['committee', 'department'] },
+          },
+          {
             path: 'tickets/new',
             name: 'ticket-new',
             component: () => import('@/views/NewTicketView.vue'),
@@ -95,6 +109,12 @@ export function createAppRouter(history: RouterHistory = createWebHistory()): Ro
                 name: 'admin-calendar',
                 component: () => import('@/views/admin/AdminCalendarView.vue'),
                 meta: { admin: true, title: 'admin.calendar' },
+              },
+              {
+                path: 'sla',
+                name: 'admin-sla',
+                component: () => import('@/views/admin/AdminSlaView.vue'),
+                meta: { admin: true, title: 'sla.menu' },
               },
             ],
           },
@@ -134,7 +154,7 @@ export function createAppRouter(history: RouterHistory = createWebHistory()): Ro
         return { name: 'login', query: { redirect: to.fullPath } }
       }
     }
-    return adminGuard(to, auth.isAdmin)
+    return adminGuard(to, auth.isAdmin, auth.me?.unit.kind)
   })
 
   return router

@@ -24,6 +24,8 @@ export interface UserEdit {
   role: 'head' | 'staff'
   is_admin: boolean
   email: string
+  /** each | digest | none; left out: unchanged. */
+  notify_email?: User['notify_email']
 }
 
 /** PATCH body with only the fields that changed (so an unchanged unit does not end sessions). */
@@ -36,6 +38,7 @@ export function userPatch(original: User, edit: UserEdit): UserUpdate {
   if (edit.is_admin !== original.is_admin) body.is_admin = edit.is_admin
   const email = edit.email.trim()
   if (email !== (original.email ?? '')) body.email = email || null
+  if (edit.notify_email && edit.notify_email !== original.notify_email) body.notify_email = edit.notify_email
   return body
 }
 

@@ -1,0 +1,1 @@
+"""In-app notifications: the fan-out of outbox events, the inbox API, mail preferences."""

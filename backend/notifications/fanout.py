@@ -1,0 +1,332 @@
+"""Who hears about an event, and what they read.
+
+The worker calls :func:`fan_out` for every event row (``ticket.*``, ``sla.*``,
+``supervision.*``) in the transaction that marks the row done: the notifications and their
+``mail.send`` rows appear together with that mark, or not at all.
+
+Texts never name the person who raised a ticket: a department must not learn who raised an
+anonymous one, and the committee reads names on the ticket itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from backend.config import Settings
+from backend.models import Ticket, TicketDepartment, Unit, User
+from backend.models.enums import Role, UnitKind
+
+TITLE_MAX = 200
+
+
+@dataclass(frozen=True)
+class Notice:
+    title: str
+    body: str
+    link: str | None
+
+
+@dataclass
+class Audience:
+    notice: Notice
+    user_ids: set[int] = field(default_factory=set)
+
+
+# --- recipients ------------------------------------------------------------------------------
+
+
+def _active_users(session: Session, *where: sa.ColumnElement[bool]) -> set[int]:
+    q = (
+        sa.select(col(User.id))
+        .join(Unit, col(Unit.id) == col(User.unit_id))
+        .where(col(User.is_active).is_(True), col(Unit.is_active).is_(True), *where)
+    )
+    return {i for i in session.execute(q).scalars() if i is not None}
+
+
+def committee(session: Session) -> set[int]:
+    return _active_users(session, col(Unit.kind) == UnitKind.committee.value)
+
+
+def department(
+    session: Session, unit_ids: Iterable[int | None], heads_only: bool = False
+) -> set[int]:
+    ids = [i for i in unit_ids if i is not None]
+    if not ids:
+        return set()
+    where = [col(User.unit_id).in_(ids), col(Unit.kind) == UnitKind.department.value]
+    if heads_only:
+        where.append(col(User.role) == Role.head.value)
+    return _active_users(session, *where)
+
+
+def assisting_departments(session: Session, ticket_id: int) -> list[int]:
+    return list(
+        session.execute(
+            sa.select(col(TicketDepartment.department_id)).where(
+                col(TicketDepartment.ticket_id) == ticket_id,
+                col(TicketDepartment.role) == "assist",
+                col(TicketDepartment.active).is_(True),
+            )
+        ).scalars()
+    )
+
+
+def handlers_and_heads(session: Session, ticket: Ticket | None, dept_id: int | None) -> set[int]:
+    """Who must act on a deadline: the assigned handler and the heads; with no handler
+    assigned (or a handler no longer in the department), every member."""
+    if dept_id is None:
+        return set()
+    heads = department(session, [dept_id], heads_only=True)
+    members = department(session, [dept_id])
+    handler = ticket.handler_id if ticket is not None else None
+    if handler is not None and handler in members:
+        return heads | {handler}
+    return members
+
+
+def _college_heads(session: Session, college_id: int | None) -> set[int]:
+    if college_id is None:
+        return set()
+    return _active_users(
+        session,
+        col(User.unit_id) == college_id,
+        col(User.role) == Role.head.value,
+        col(Unit.kind) == UnitKind.college.value,
+    )
+
+
+def raisers(session: Session, ticket: Ticket | None) -> set[int]:
+    """The college side of a ticket: its submitter (or, without a submitter account, the
+    college's heads), and likewise for every ticket merged into it."""
+    if ticket is None:
+        return set()
+    out: set[int] = set()
+    merged = session.execute(
+        sa.select(col(Ticket.submitter_id), col(Ticket.college_id)).where(
+            col(Ticket.merged_into_id) == ticket.id
+        )
+    ).all()
+    for submitter_id, college_id in [(ticket.submitter_id, ticket.college_id), *merged]:
+        if submitter_id is not None:
+            out |= _active_users(session, col(User.id) == submitter_id)
+        else:
+            out |= _college_heads(session, college_id)
+    return out
+
+
+# --- texts -----------------------------------------------------------------------------------
+
+
+def _title(label: str, code: str, title: str | None) -> str:
+    text = f"{label}：{code}" + (f" {title}" if title else "")
+    return text if len(text) <= TITLE_MAX else text[: TITLE_MAX - 1] + "…"
+
+
+def _local(value: Any, tz: ZoneInfo) -> str:
+    if not value:
+        return ""
+    try:
+        dt = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    return dt.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def _due(ticket: Ticket | None, field_name: str, tz: ZoneInfo) -> str:
+    value = getattr(ticket, field_name, None) if ticket is not None else None
+    return f"（时限 {_local(value, tz)}）" if value else ""
+
+
+def audiences(
+    session: Session, settings: Settings, topic: str, payload: dict[str, Any]
+) -> list[Audience]:
+    """The notices one event makes, each with its recipients (before removing the actor)."""
+    tz = ZoneInfo(settings.timezone)
+    ticket_id = payload.get("ticket_id")
+    ticket = session.get(Ticket, ticket_id) if isinstance(ticket_id, int) else None
+    code = str(payload.get("ticket_code") or (ticket.code if ticket else ""))
+    title = ticket.title if ticket is not None else None
+    link = f"/tickets/{ticket_id}" if ticket_id else None
+    data: dict[str, Any] = payload.get("data") or {}
+    lead = payload.get("lead_department_id")
+    if lead is None and ticket is not None:
+        lead = ticket.lead_department_id
+
+    def a(label: str, body: str, users: set[int]) -> Audience:
+        return Audience(Notice(_title(label, code, title), body, link), users)
+
+    kind, _, action = topic.partition(".")
+    if kind == "ticket":
+        return _ticket_audiences(session, tz, action, payload, data, ticket, lead, a)
+    if topic == "sla.reminder":
+        which = "签收" if payload.get("kind") == "accept" else "答复"
+        dept = payload.get("department_id") or lead
+        return [
+            a(
+                f"{which}时限提醒",
+                f"工单的{which}时限 {_local(payload.get('due_at'), tz)} 即将到期，请抓紧办理。",
+                handlers_and_heads(session, ticket, dept),
+            )
+        ]
+    if kind == "supervision":
+        dept = payload.get("department_id") or lead
+        if action == "raised":
+            return [
+                a(
+                    "督办通知",
+                    "机关党委对该工单下发了督办单，请部门负责人确认并提交整改措施，"
+                    "并在新的时限内办结。",
+                    department(session, [dept]),
+                ),
+                a("督办单已下发", "督办单已下发，等待部门确认整改措施。", committee(session)),
+            ]
+        if action == "acknowledged":
+            return [
+                a(
+                    "督办单已确认",
+                    "责任部门已确认督办单并提交整改措施，请跟进办理结果。",
+                    committee(session),
+                )
+            ]
+        if action == "closed":
+            return [a("督办单已办结", "机关党委已办结该督办单。", department(session, [dept]))]
+    return []
+
+
+def _ticket_audiences(
+    session: Session,
+    tz: ZoneInfo,
+    action: str,
+    payload: dict[str, Any],
+    data: dict[str, Any],
+    ticket: Ticket | None,
+    lead: int | None,
+    a: Callable[[str, str, set[int]], Audience],
+) -> list[Audience]:
+    tid = ticket.id if ticket is not None and ticket.id is not None else None
+    match action:
+        case "submit":
+            return [
+                a("新工单待受理", "收到一条新的意见建议，请及时受理并派单。", committee(session))
+            ]
+        case "dispatch" | "reopen":
+            depts = [lead, *(assisting_departments(session, tid) if tid else [])]
+            label = "工单重办" if action == "reopen" else "新工单待签收"
+            body = (
+                "该工单的答复未能解决问题，机关党委已将其重新派给贵单位办理，请及时签收。"
+                if action == "reopen"
+                else "机关党委已将该工单派给贵单位，请及时签收或退单。"
+            )
+            return [a(label, body + _due(ticket, "accept_due_at", tz), department(session, depts))]
+        case "return":
+            return [
+                a(
+                    "工单被退回",
+                    "责任部门退回了该工单，请研判退单理由并重新派单。",
+                    committee(session),
+                )
+            ]
+        case "accept":
+            return [a("工单已签收", "责任部门已签收该工单，正在办理。", committee(session))]
+        case "request_extension":
+            days = data.get("days")
+            extra = f"（{days} 个工作日）" if days else ""
+            return [a("延期申请待审批", f"责任部门申请延期{extra}，请审批。", committee(session))]
+        case "decide_extension":
+            approved = bool(data.get("approved"))
+            body = (
+                "机关党委已批准延期申请，新的答复时限见工单"
+                + _due(ticket, "reply_due_at", tz)
+                + "。"
+                if approved
+                else "机关党委未批准延期申请，请按原时限答复"
+                + _due(ticket, "reply_due_at", tz)
+                + "。"
+            )
+            label = "延期申请已批准" if approved else "延期申请未批准"
+            return [a(label, body, department(session, [lead]))]
+        case "reply":
+            return [
+                a(
+                    "您的意见建议已答复",
+                    "责任部门已答复您反映的问题，请登录查看。",
+                    raisers(session, ticket),
+                ),
+                a(
+                    "工单已答复待回访",
+                    "责任部门已答复，请及时回访" + _due(ticket, "revisit_due_at", tz) + "。",
+                    committee(session),
+                ),
+            ]
+        case "revisit":
+            return [
+                a(
+                    "请评价办理结果",
+                    "机关党委已回访，请对办理情况进行评价"
+                    + _due(ticket, "score_due_at", tz)
+                    + "。",
+                    raisers(session, ticket),
+                )
+            ]
+        case "score":
+            overall = data.get("overall")
+            body = f"工单已评价（综合 {overall} 分）并办结。" if overall else "工单已评价并办结。"
+            return [a("收到评价", body, department(session, [lead]) | committee(session))]
+        case "close":
+            return [
+                a(
+                    "工单已办结",
+                    "评价期满未评价，机关党委已办结该工单。",
+                    department(session, [lead]),
+                )
+            ]
+        case "reject":
+            return [
+                a(
+                    "工单不予受理",
+                    "您反映的问题不予受理，理由请登录查看。",
+                    raisers(session, ticket),
+                )
+            ]
+        case "merge":
+            return [
+                a(
+                    "工单已合并",
+                    "您的工单已与相同问题合并办理，可在原工单中查看答复。",
+                    raisers(session, ticket),
+                )
+            ]
+        case "urge":
+            auto = bool(payload.get("auto") or data.get("auto"))
+            body = (
+                "该工单已超过办理时限，系统已自动催办，请尽快办理。"
+                if auto
+                else "机关党委对该工单进行了催办，请尽快办理。"
+            )
+            dept = data.get("department_id") or payload.get("department_id") or lead
+            return [a("催办通知", body, handlers_and_heads(session, ticket, dept))]
+        case "overdue":
+            # The department hears it from the automatic urge that comes with it; one notice
+            # per missed deadline is enough there. The committee follows overdue tickets.
+            return [
+                a(
+                    "工单已超期",
+                    f"该工单已超过办理时限（{_local(payload.get('due_at'), tz)}），"
+                    "系统已自动催办责任部门。",
+                    committee(session),
+                )
+            ]
+        case "assign":
+            handler = data.get("handler_id")
+            users = _active_users(session, col(User.id) == handler) if handler else set()
+            return [a("工单已分派给您", "部门负责人将该工单分派给您办理。", users)]
+    return []

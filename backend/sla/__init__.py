@@ -1,0 +1,1 @@
+"""Deadlines in motion: SLA policies, reminders, overdue and automatic urging, supervision."""

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from backend.core.timefmt import LocalDateTime
+from backend.models.enums import SupervisionStatus
+from backend.tickets.schemas import TicketRef, UnitBrief, UserBrief
+
+
+class SupervisionCreate(BaseModel):
+    ticket_id: int
+    reason: str = Field(min_length=1, max_length=2000)
+    deadline: datetime | None = Field(
+        default=None,
+        description="The department's new deadline; default: supervision_deadline_days "
+        "working days from now.",
+    )
+
+
+class SupervisionAcknowledge(BaseModel):
+    plan: str = Field(min_length=1, max_length=5000, description="整改措施: what will be done.")
+
+
+class SupervisionClose(BaseModel):
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class SupervisionOut(BaseModel):
+    id: int
+    ticket: TicketRef
+    department: UnitBrief
+    reason: str
+    deadline: LocalDateTime
+    overdue: bool = Field(description="Open and past its deadline.")
+    auto: bool = Field(description="Raised by the overdue sweep, not by a person.")
+    raised_by: UserBrief | None
+    status: SupervisionStatus
+    plan: str | None
+    acknowledged_by: UserBrief | None
+    acknowledged_at: LocalDateTime | None
+    closed_by: UserBrief | None
+    closed_at: LocalDateTime | None
+    close_note: str | None
+    created_at: LocalDateTime
+    allowed_actions: list[str]
+
+
+class SupervisionPage(BaseModel):
+    items: list[SupervisionOut]
+    next_cursor: int | None = Field(description="Pass as `before` for the next page.")

@@ -1,0 +1,412 @@
+"""Supervision order rules. Services flush, never commit (the request or the worker commits)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from backend.auth.principal import Principal
+from backend.calendar.service import load_calendar
+from backend.calendar.workdays import WorkCalendar
+from backend.config import Settings
+from backend.errors import conflict, forbidden, invalid, not_found
+from backend.models import (
+    OutboxMessage,
+    SupervisionOrder,
+    Ticket,
+    TicketEvent,
+    Unit,
+    User,
+    table,
+)
+from backend.models.enums import Status, SupervisionStatus
+from backend.supervision import permissions
+from backend.supervision.schemas import (
+    SupervisionAcknowledge,
+    SupervisionClose,
+    SupervisionCreate,
+    SupervisionOut,
+    SupervisionPage,
+)
+from backend.tickets.schemas import TicketRef, UnitBrief, UserBrief
+
+if TYPE_CHECKING:
+    from backend.sla.sweeps import Due
+
+# The department holds the ticket: an order can press it.
+HELD = frozenset({Status.dispatched.value, Status.accepted.value})
+# The department has answered: the committee may close the order.
+ANSWERED = frozenset({Status.replied.value, Status.revisited.value, Status.closed.value})
+STAGE_ZH = {Status.dispatched.value: "签收", Status.accepted.value: "答复"}
+
+
+def _record(
+    session: Session,
+    order: SupervisionOrder,
+    ticket_code: str,
+    ticket_status: str,
+    action: str,
+    topic: str,
+    now: datetime,
+    actor: Principal | None,
+    note: str | None,
+) -> None:
+    """The timeline event and the outbox event of one step of an order, in its transaction."""
+    assert order.id is not None
+    session.add(
+        TicketEvent(
+            ticket_id=order.ticket_id,
+            action=action,
+            from_status=ticket_status,
+            to_status=ticket_status,
+            actor_id=actor.user_id if actor else None,
+            actor_unit_id=actor.unit_id if actor else None,
+            internal=True,  # between the committee and the department
+            note=note,
+            data={"order_id": order.id, "auto": order.auto, "department_id": order.department_id},
+            created_at=now,
+        )
+    )
+    session.add(
+        OutboxMessage(
+            topic=topic,
+            payload={
+                "order_id": order.id,
+                "ticket_id": order.ticket_id,
+                "ticket_code": ticket_code,
+                "department_id": order.department_id,
+            },
+            created_at=now,
+            available_at=now,
+        )
+    )
+
+
+def _open_order_ticket_ids(session: Session, ticket_ids: Iterable[int]) -> set[int]:
+    return set(
+        session.execute(
+            sa.select(col(SupervisionOrder.ticket_id)).where(
+                col(SupervisionOrder.ticket_id).in_(list(ticket_ids)),
+                col(SupervisionOrder.status) != SupervisionStatus.closed.value,
+            )
+        ).scalars()
+    )
+
+
+def raise_order_rows(
+    session: Session,
+    cal: WorkCalendar,
+    rows: Sequence[Due],
+    now: datetime,
+    settings: Settings,
+    days: int,
+) -> list[Due]:
+    """The supervision sweep's action on the tickets it claimed: one order each, unless the
+    ticket has an order that is not closed yet. Returns the tickets it did nothing for."""
+    busy = _open_order_ticket_ids(session, (d.id for d in rows))
+    deadline = cal.add_working_days(now, settings.supervision_deadline_days)
+    skipped = [d for d in rows if d.id in busy or d.lead_department_id is None]
+    todo = [d for d in rows if d.id not in busy and d.lead_department_id is not None]
+    if not todo:
+        return skipped
+    # Core statements: a sweep may raise thousands at once (ORM objects would cost 10x).
+    orders = table(SupervisionOrder)
+    values = [
+        {
+            "ticket_id": d.id,
+            "department_id": d.lead_department_id,
+            "reason": f"超过{STAGE_ZH[d.status]}期限（"
+            f"{d.due_at.astimezone(cal.tz):%Y-%m-%d %H:%M}）{days}个工作日仍未办理，系统自动督办。",
+            "deadline": deadline,
+            "auto": True,
+            "status": SupervisionStatus.open.value,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for d in todo
+    ]
+    ids = session.execute(
+        orders.insert().returning(orders.c.id, sort_by_parameter_order=True), values
+    ).scalars()
+    events, outbox = [], []
+    for d, order_id in zip(todo, ids, strict=True):
+        events.append(
+            {
+                "ticket_id": d.id,
+                "action": "supervise",
+                "from_status": d.status,
+                "to_status": d.status,
+                "actor_id": None,
+                "actor_unit_id": None,
+                "by_submitter": False,
+                "internal": True,
+                "note": None,
+                "data": {"order_id": order_id, "auto": True, "department_id": d.lead_department_id},
+                "created_at": now,
+            }
+        )
+        outbox.append(
+            {
+                "topic": "supervision.raised",
+                "payload": {
+                    "order_id": order_id,
+                    "ticket_id": d.id,
+                    "ticket_code": d.code,
+                    "department_id": d.lead_department_id,
+                },
+                "created_at": now,
+                "available_at": now,
+                "attempts": 0,
+            }
+        )
+    session.execute(table(TicketEvent).insert(), events)
+    session.execute(table(OutboxMessage).insert(), outbox)
+    return skipped
+
+
+# --- the API -----------------------------------------------------------------------------------
+
+
+def _briefs(
+    session: Session, orders: Sequence[SupervisionOrder]
+) -> tuple[dict[int, Ticket], dict[int, UnitBrief], dict[int, UserBrief]]:
+    """Tickets, units and users of a page of orders, in three queries."""
+    tickets = {
+        t.id: t
+        for t in session.execute(
+            sa.select(Ticket).where(col(Ticket.id).in_({o.ticket_id for o in orders}))
+        ).scalars()
+        if t.id is not None
+    }
+    user_ids = {
+        u
+        for o in orders
+        for u in (o.raised_by_id, o.acknowledged_by_id, o.closed_by_id)
+        if u is not None
+    }
+    users = list(session.execute(sa.select(User).where(col(User.id).in_(user_ids))).scalars())
+    unit_ids = {o.department_id for o in orders} | {u.unit_id for u in users}
+    units = {
+        u.id: UnitBrief(id=u.id, name=u.name, code=u.code)
+        for u in session.execute(sa.select(Unit).where(col(Unit.id).in_(unit_ids))).scalars()
+        if u.id is not None
+    }
+    people = {
+        u.id: UserBrief(id=u.id, display_name=u.display_name, unit=units.get(u.unit_id))
+        for u in users
+        if u.id is not None
+    }
+    return tickets, units, people
+
+
+def _render(
+    session: Session, p: Principal, orders: Sequence[SupervisionOrder], now: datetime
+) -> list[SupervisionOut]:
+    tickets, units, people = _briefs(session, orders)
+    out = []
+    for o in orders:
+        assert o.id is not None
+        t = tickets[o.ticket_id]
+        assert t.id is not None
+        out.append(
+            SupervisionOut(
+                id=o.id,
+                ticket=TicketRef(id=t.id, code=t.code, title=t.title, status=Status(t.status)),
+                department=units[o.department_id],
+                reason=o.reason,
+                deadline=o.deadline,
+                overdue=o.status == SupervisionStatus.open and o.deadline < now,
+                auto=o.auto,
+                raised_by=people.get(o.raised_by_id) if o.raised_by_id else None,
+                status=SupervisionStatus(o.status),
+                plan=o.plan,
+                acknowledged_by=people.get(o.acknowledged_by_id) if o.acknowledged_by_id else None,
+                acknowledged_at=o.acknowledged_at,
+                closed_by=people.get(o.closed_by_id) if o.closed_by_id else None,
+                closed_at=o.closed_at,
+                close_note=o.close_note,
+                created_at=o.created_at,
+                allowed_actions=permissions.allowed_actions(p, o, t.status in ANSWERED),
+            )
+        )
+    return out
+
+
+def list_orders(
+    session: Session,
+    p: Principal,
+    now: datetime,
+    *,
+    status: SupervisionStatus | None,
+    ticket_id: int | None,
+    department_id: int | None,
+    before: int | None,
+    limit: int,
+) -> SupervisionPage:
+    permissions.require_listing(p)
+    q = sa.select(SupervisionOrder).where(permissions.visible_clause(p))
+    if status is not None:
+        q = q.where(col(SupervisionOrder.status) == status.value)
+    if ticket_id is not None:
+        q = q.where(col(SupervisionOrder.ticket_id) == ticket_id)
+    if department_id is not None:
+        q = q.where(col(SupervisionOrder.department_id) == department_id)
+    if before is not None:
+        q = q.where(col(SupervisionOrder.id) < before)
+    rows = list(
+        session.execute(q.order_by(col(SupervisionOrder.id).desc()).limit(limit + 1)).scalars()
+    )
+    page = rows[:limit]
+    items = _render(session, p, page, now)
+    return SupervisionPage(items=items, next_cursor=page[-1].id if len(rows) > limit else None)
+
+
+def _load(session: Session, p: Principal, order_id: int, *, lock: bool = False) -> SupervisionOrder:
+    q = sa.select(SupervisionOrder).where(col(SupervisionOrder.id) == order_id)
+    if lock:
+        q = q.with_for_update()
+    order = session.execute(q).scalar_one_or_none()
+    if order is None or not permissions.can_see(p, order):
+        raise not_found("supervision order")
+    return order
+
+
+def get_order(session: Session, p: Principal, order_id: int, now: datetime) -> SupervisionOut:
+    return _render(session, p, [_load(session, p, order_id)], now)[0]
+
+
+def create_order(
+    session: Session, p: Principal, body: SupervisionCreate, now: datetime, settings: Settings
+) -> SupervisionOut:
+    if not p.is_committee:
+        raise forbidden("Only the committee raises supervision orders.", "action_forbidden")
+    ticket = session.execute(
+        sa.select(Ticket).where(col(Ticket.id) == body.ticket_id).with_for_update()
+    ).scalar_one_or_none()
+    if ticket is None:
+        raise invalid("unknown_ticket", "No such ticket.")
+    if ticket.status not in HELD or ticket.lead_department_id is None:
+        raise conflict(
+            "not_with_department",
+            "Only a ticket a department holds (dispatched or accepted) can be supervised.",
+            ticket_status=ticket.status,
+        )
+    if _open_order_ticket_ids(session, [body.ticket_id]):
+        raise conflict("supervision_open", "This ticket already has an open supervision order.")
+    cal = load_calendar(session, settings)
+    deadline = body.deadline
+    if deadline is None:
+        deadline = cal.add_working_days(now, settings.supervision_deadline_days)
+    elif deadline.tzinfo is None:
+        raise invalid("naive_datetime", "deadline needs a time zone offset.")
+    elif deadline <= now:
+        raise invalid("deadline_in_past", "deadline must lie in the future.")
+    order = SupervisionOrder(
+        ticket_id=body.ticket_id,
+        department_id=ticket.lead_department_id,
+        reason=body.reason,
+        deadline=deadline,
+        auto=False,
+        raised_by_id=p.user_id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(order)
+    session.flush()
+    _record(
+        session,
+        order,
+        ticket.code,
+        ticket.status,
+        "supervise",
+        "supervision.raised",
+        now,
+        p,
+        body.reason,
+    )
+    session.flush()
+    return _render(session, p, [order], now)[0]
+
+
+def _state_conflict(order: SupervisionOrder, action: str) -> Any:
+    return conflict(
+        "invalid_state",
+        f"A supervision order that is {order.status} cannot be given the action {action}.",
+        order_status=order.status,
+        action=action,
+    )
+
+
+def acknowledge(
+    session: Session, p: Principal, order_id: int, body: SupervisionAcknowledge, now: datetime
+) -> SupervisionOut:
+    order = _load(session, p, order_id, lock=True)
+    if not (p.is_department and p.is_head and order.department_id == p.unit_id):
+        raise forbidden(
+            "The head of the supervised department acknowledges the order.", "action_forbidden"
+        )
+    if order.status != SupervisionStatus.open:
+        raise _state_conflict(order, "acknowledge")
+    order.status = SupervisionStatus.acknowledged.value
+    order.plan = body.plan
+    order.acknowledged_by_id = p.user_id
+    order.acknowledged_at = now
+    order.updated_at = now
+    ticket = session.get(Ticket, order.ticket_id)
+    assert ticket is not None
+    session.flush()
+    _record(
+        session,
+        order,
+        ticket.code,
+        ticket.status,
+        "supervision_acknowledged",
+        "supervision.acknowledged",
+        now,
+        p,
+        body.plan,
+    )
+    session.flush()
+    return _render(session, p, [order], now)[0]
+
+
+def close(
+    session: Session, p: Principal, order_id: int, body: SupervisionClose, now: datetime
+) -> SupervisionOut:
+    order = _load(session, p, order_id, lock=True)
+    if not p.is_committee:
+        raise forbidden("The committee closes supervision orders.", "action_forbidden")
+    if order.status != SupervisionStatus.acknowledged:
+        raise _state_conflict(order, "close")
+    ticket = session.get(Ticket, order.ticket_id)
+    assert ticket is not None
+    if ticket.status not in ANSWERED:
+        raise conflict(
+            "ticket_not_answered",
+            "Close the order once the department has answered the ticket.",
+            ticket_status=ticket.status,
+        )
+    order.status = SupervisionStatus.closed.value
+    order.closed_by_id = p.user_id
+    order.closed_at = now
+    order.close_note = body.note
+    order.updated_at = now
+    session.flush()
+    _record(
+        session,
+        order,
+        ticket.code,
+        ticket.status,
+        "supervision_closed",
+        "supervision.closed",
+        now,
+        p,
+        body.note,
+    )
+    session.flush()
+    return _render(session, p, [order], now)[0]

@@ -1,0 +1,1 @@
+"""The background worker: periodic sweeps and outbox delivery (see registry, outbox, runner)."""

@@ -1,0 +1,89 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { createPinia, setActivePinia } from 'pinia'
+import { createMemoryHistory } from 'vue-router'
+import { createAppRouter } from '@/router'
+import { ACCESS_KEY, REFRESH_KEY } from '@/stores/auth'
+import { emptySlaForm, orderTagType, slaBody, slaFormOf, slaScope, type SlaPolicy } from '@/utils/sla'
+import { ME, json, stubFetch } from './helpers'
+
+const policy: SlaPolicy = {
+  id: 3,
+  category_id: 7,
+  category_name: '后勤保障',
+  urgency: 'urgent',
+  dispatch_days: null,
+  accept_days: 0.5,
+  reply_days: 2,
+  revisit_days: null,
+  score_days: null,
+  max_extensions: 1,
+  max_extension_days: null,
+  reminder_lead_days: 0,
+  note: '紧急件',
+  updated_at: '2026-03-10T10:00:00+08:00',
+}
+
+describe('SLA policy form', () => {
+  it('round-trips a policy and keeps null as inherit (0 stays 0)', () => {
+    const body = slaBody(slaFormOf(policy))
+    expect(body).toMatchObject({
+      category_id: 7,
+      urgency: 'urgent',
+      accept_days: 0.5,
+      reply_days: 2,
+      dispatch_days: null,
+      max_extensions: 1,
+      reminder_lead_days: 0,
+      note: '紧急件',
+    })
+  })
+
+  it('sends cleared inputs as null and a blank note as null', () => {
+    const form = emptySlaForm()
+    form.reply_days = Number.NaN
+    form.note = '   '
+    const body = slaBody(form)
+    expect(body.reply_days).toBeNull()
+    expect(body.note).toBeNull()
+    expect(body.category_id).toBeNull()
+  })
+
+  it('labels the scope, wildcards included', () => {
+    const t = (k: string) => ({ 'sla.anyCategory': '全部类别', 'sla.anyUrgency': '全部紧急程度', 'urgency.urgent': '紧急' })[k] ?? k
+    expect(slaScope(policy, t)).toBe('后勤保障 · 紧急')
+    expect(slaScope({ category_id: null, category_name: null, urgency: null }, t)).toBe('全部类别 · 全部紧急程度')
+  })
+})
+
+describe('supervision orders', () => {
+  it('colours an open order red once it is past its deadline', () => {
+    expect(orderTagType({ status: 'open', overdue: true })).toBe('danger')
+    expect(orderTagType({ status: 'open', overdue: false })).toBe('warning')
+    expect(orderTagType({ status: 'acknowledged', overdue: false })).toBe('info')
+    expect(orderTagType({ status: 'closed', overdue: false })).toBe('success')
+  })
+})
+
+describe('routes', () => {
+  beforeEach(() => {
+    setActivePinia(createPinia())
+    localStorage.setItem(ACCESS_KEY, 'A1')
+    localStorage.setItem(REFRESH_KEY, 'R1')
+  })
+  afterEach(() => vi.unstubAllGlobals())
+
+  it('has a supervision page and an admin-only SLA page', async () => {
+    stubFetch(() => json(ME))
+    const router = createAppRouter(createMemoryHistory())
+    await router.push('/supervision')
+    expect(router.currentRoute.value.name).toBe('supervision')
+    await router.push('/admin/sla')
+    expect(router.currentRoute.value.name).toBe('not-found')
+    const admin = { ...ME, is_admin: true, unit: { ...ME.unit, kind: 'committee' } }
+    stubFetch(() => json(admin))
+    setActivePinia(createPinia())
+    const router2 = createAppRouter(createMemoryHistory())
+    await router2.push('/admin/sla')
+    expect(router2.currentRoute.value.name).toBe('admin-sla')
+  }, 30_000)
+})
