@@ -25,10 +25,11 @@ afterAll(async () => {
   await browser?.close()
 })
 
+/** The number on the bell; 0 when the badge is hidden or not rendered (never waits). */
 async function unreadBadge(page: Page): Promise<number> {
-  const text = (await page.locator('[data-test=unread-badge] sup').textContent().catch(() => '')) ?? ''
-  const hidden = await page.locator('[data-test=unread-badge] sup').isHidden().catch(() => true)
-  return hidden ? 0 : Number.parseInt(text, 10) || 0
+  const sup = page.locator('[data-test=unread-badge] sup')
+  if ((await sup.count()) === 0 || (await sup.isHidden())) return 0
+  return Number.parseInt((await sup.textContent()) ?? '', 10) || 0
 }
 
 test('the department sees the dispatch in its inbox and opens the ticket from it', async () => {
@@ -57,11 +58,24 @@ test('the department sees the dispatch in its inbox and opens the ticket from it
   expect(errors).toEqual([])
 })
 
-test('the department head acknowledges a supervision order with a plan', async () => {
-  const order = await committee.post<{ id: number }>('/supervision-orders', {
-    ticket_id: ticketId,
-    reason: '学生反映强烈，请限期整改。',
-  })
+test('the committee raises a supervision order and the department head acknowledges it', async () => {
+  const boss = await openPage(browser, 'notifications/committee')
+  await login(boss.page, 'committee_staff')
+  await boss.page.goto(`/tickets/${ticketId}`)
+  await boss.page.locator('[data-test=raise-supervision]').click()
+  await textbox(boss.page, 'supervision-reason').fill('学生反映强烈，请限期整改。')
+  const raised = boss.page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/supervision-orders'))
+  await boss.page.locator('[data-test=supervision-submit]').click()
+  const res = await raised
+  expect(res.status()).toBe(201)
+  const order = (await res.json()) as { id: number }
+  await expect.poll(() => boss.page.locator('[data-test=supervision-order]').count()).toBe(1)
+  // One open order at a time: the button is gone.
+  expect(await boss.page.locator('[data-test=raise-supervision]').count()).toBe(0)
+  await boss.page.waitForTimeout(500) // let the dialog's fade end: the screenshot is for people
+  await boss.shot('raised')
+  expect(boss.errors).toEqual([])
+
   const { page, shot, errors } = await openPage(browser, 'notifications/supervision')
   await login(page, 'bwc_head')
   await page.goto('/supervision')

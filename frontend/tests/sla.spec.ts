@@ -3,7 +3,7 @@ import { createPinia, setActivePinia } from 'pinia'
 import { createMemoryHistory } from 'vue-router'
 import { createAppRouter } from '@/router'
 import { ACCESS_KEY, REFRESH_KEY } from '@/stores/auth'
-import { emptySlaForm, orderTagType, slaBody, slaFormOf, slaScope, type SlaPolicy } from '@/utils/sla'
+import { canRaiseSupervision, emptySlaForm, orderTagType, slaBody, slaFormOf, slaScope, type SlaPolicy } from '@/utils/sla'
 import { ME, json, stubFetch } from './helpers'
 
 const policy: SlaPolicy = {
@@ -72,13 +72,18 @@ describe('routes', () => {
   })
   afterEach(() => vi.unstubAllGlobals())
 
-  it('has a supervision page and an admin-only SLA page', async () => {
+  it('has a supervision page for departments, not colleges, and an admin-only SLA page', async () => {
     stubFetch(() => json(ME))
     const router = createAppRouter(createMemoryHistory())
     await router.push('/supervision')
-    expect(router.currentRoute.value.name).toBe('supervision')
+    expect(router.currentRoute.value.name).toBe('not-found')
     await router.push('/admin/sla')
     expect(router.currentRoute.value.name).toBe('not-found')
+    stubFetch(() => json({ ...ME, unit: { ...ME.unit, kind: 'department' } }))
+    setActivePinia(createPinia())
+    const deptRouter = createAppRouter(createMemoryHistory())
+    await deptRouter.push('/supervision')
+    expect(deptRouter.currentRoute.value.name).toBe('supervision')
     const admin = { ...ME, is_admin: true, unit: { ...ME.unit, kind: 'committee' } }
     stubFetch(() => json(admin))
     setActivePinia(createPinia())
@@ -86,4 +91,16 @@ describe('routes', () => {
     await router2.push('/admin/sla')
     expect(router2.currentRoute.value.name).toBe('admin-sla')
   }, 30_000)
+})
+
+describe('canRaiseSupervision', () => {
+  it('allows an order while a department holds the ticket and none is open', () => {
+    expect(canRaiseSupervision('dispatched', [])).toBe(true)
+    expect(canRaiseSupervision('accepted', [{ status: 'closed' }])).toBe(true)
+  })
+  it('refuses while an order is open or acknowledged, or the department does not hold it', () => {
+    expect(canRaiseSupervision('accepted', [{ status: 'open' }])).toBe(false)
+    expect(canRaiseSupervision('accepted', [{ status: 'acknowledged' }])).toBe(false)
+    for (const s of ['submitted', 'replied', 'revisited', 'closed']) expect(canRaiseSupervision(s, [])).toBe(false)
+  })
 })

@@ -62,3 +62,11 @@ export function orderTagType(o: Pick<SupervisionOrder, 'status' | 'overdue'>): '
   if (o.status === 'acknowledged') return 'info'
   return o.overdue ? 'danger' : 'warning'
 }
+
+/**
+ * The committee may raise a supervision order by hand while a department holds the ticket and
+ * no earlier order is still open (the server refuses otherwise: 409).
+ */
+export function canRaiseSupervision(status: string, orders: readonly Pick<SupervisionOrder, 'status'>[]): boolean {
+  return (status === 'dispatched' || status === 'accepted') && !orders.some((o) => o.status !== 'closed')
+}

@@ -39,6 +39,11 @@ const en: MessageSchema = {
     merged: 'Merged',
   },
   supervision: {
+    raise: 'Raise a supervision order',
+    raised: 'Supervision order raised',
+    reasonRequired: 'Please give the reason.',
+    deadlineDefault: 'Empty: the default deadline',
+    toList: 'Handle it in the supervision list',
     title: 'Supervision',
     all: 'All',
     empty: 'No supervision orders',
@@ -292,6 +297,10 @@ const en: MessageSchema = {
     submit: 'Submitted',
     create: 'Submitted',
     attach: 'Attachment added',
+    supervise: 'Supervision order',
+    supervision_acknowledged: 'Supervision acknowledged',
+    supervision_closed: 'Supervision closed',
+    overdue: 'Overdue',
     merged_in: 'Duplicate merged in',
   },
   public: {

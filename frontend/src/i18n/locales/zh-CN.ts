@@ -37,6 +37,11 @@ const zhCN = {
     merged: '已合并',
   },
   supervision: {
+    raise: '发起督办',
+    raised: '督办单已发出',
+    reasonRequired: '请填写督办事由。',
+    deadlineDefault: '留空则按默认期限',
+    toList: '到督办列表处理',
     title: '督办',
     all: '全部',
     empty: '暂无督办单',
@@ -289,6 +294,10 @@ const zhCN = {
     submit: '提交',
     create: '提交',
     attach: '上传附件',
+    supervise: '督办',
+    supervision_acknowledged: '督办已签收',
+    supervision_closed: '督办已办结',
+    overdue: '逾期',
     merged_in: '合并了重复工单',
   },
   public: {
