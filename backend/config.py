@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     # (`--no-worker`); on PostgreSQL run `huiyin worker` processes instead.
     serve_worker: bool = True
 
+    # Housekeeping (hourly): how long delivered outbox rows, idempotency keys and expired login
+    # sessions are kept.
+    outbox_retention_days: int = Field(default=30, ge=1)
+    idempotency_retention_hours: int = Field(default=168, ge=1)
+    session_retention_days: int = Field(default=7, ge=0)
+
     # Deadlines in motion (backend.sla): the reminder lead and the windows are SLA policies.
     # A ticket this many working days overdue gets a supervision order (督办单) …
     supervision_after_days: int = Field(default=5, ge=1, le=60)

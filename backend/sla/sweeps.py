@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from backend.calendar.service import load_calendar, workday_start
 from backend.calendar.workdays import WorkCalendar
-from backend.config import Settings, get_settings
+from backend.config import Settings
 from backend.models import (
     OutboxMessage,
     SlaMark,
@@ -46,7 +46,7 @@ from backend.models import (
 )
 from backend.models.enums import Status
 from backend.sla.policies import PolicyBook
-from backend.worker.registry import register_sweep
+from backend.worker.registry import current_settings, register_sweep
 
 _t = table(Ticket)
 _marks = table(SlaMark)
@@ -385,6 +385,6 @@ def supervision_deadline(cal: WorkCalendar, now: datetime, settings: Settings) -
 
 
 # The worker calls these with its session and clock; the settings are the process's own.
-register_sweep("sla.reminders", lambda s, now: sweep_reminders(s, now, get_settings()))
-register_sweep("sla.overdue", lambda s, now: sweep_overdue(s, now, get_settings()))
-register_sweep("sla.supervision", lambda s, now: sweep_supervision(s, now, get_settings()))
+register_sweep("sla.reminders", lambda s, now: sweep_reminders(s, now, current_settings()))
+register_sweep("sla.overdue", lambda s, now: sweep_overdue(s, now, current_settings()))
+register_sweep("sla.supervision", lambda s, now: sweep_supervision(s, now, current_settings()))
