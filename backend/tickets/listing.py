@@ -20,7 +20,7 @@ from sqlmodel import col
 
 from backend.auth.principal import Principal
 from backend.errors import invalid
-from backend.models import Ticket, TicketDepartment, Unit
+from backend.models import Extension, Ticket, TicketDepartment, Unit
 from backend.models.enums import Status
 from backend.tickets import permissions, views
 from backend.tickets.service import Ctx
@@ -41,6 +41,7 @@ class ListFilters:
     category_id: int | None = None
     urgency: str | None = None
     overdue: bool | None = None
+    pending_extension: bool | None = None
     q: str | None = None
     created_from: datetime | None = None
     created_to: datetime | None = None
@@ -123,6 +124,9 @@ def _build(p: Principal, f: ListFilters) -> Any:
         q = q.where(col(Ticket.urgency) == _p("urgency"))
     if f.overdue is not None:
         q = q.where(views.overdue_clause(_p("cutoff"), f.overdue))
+    if f.pending_extension is not None:
+        pending = _pending_extension()
+        q = q.where(pending if f.pending_extension else ~pending)
     if f.q:
         q = q.where(
             sa.or_(
@@ -158,6 +162,7 @@ def _statement(dialect: sa.Dialect, p: Principal, f: ListFilters) -> Compiled:
         f.category_id is not None,
         f.urgency is not None,
         f.overdue,
+        f.pending_extension,
         bool(f.q),
         f.created_from is not None,
         f.created_to is not None,
@@ -177,6 +182,13 @@ def _statement(dialect: sa.Dialect, p: Principal, f: ListFilters) -> Compiled:
     return hit
 
 
+def _pending_extension() -> sa.ColumnElement[bool]:
+    """The ticket has an extension request waiting for the committee's decision."""
+    return sa.exists().where(
+        col(Extension.ticket_id) == col(Ticket.id), col(Extension.status) == "pending"
+    )
+
+
 def count_tickets(ctx: Ctx, department_id: int | None, college_id: int | None) -> dict[str, Any]:
     """Counts for a workbench, under the same scope rule as the list."""
     assert ctx.principal is not None
@@ -185,6 +197,7 @@ def count_tickets(ctx: Ctx, department_id: int | None, college_id: int | None) -
             col(Ticket.status),
             sa.func.count(),
             sa.func.count().filter(views.overdue_clause(ctx.overdue_cutoff)),
+            sa.func.count().filter(_pending_extension()),
         )
         .where(permissions.visible_clause(ctx.principal))
         .group_by(col(Ticket.status))
@@ -199,11 +212,17 @@ def count_tickets(ctx: Ctx, department_id: int | None, college_id: int | None) -
     if college_id is not None:
         q = q.where(col(Ticket.college_id) == college_id)
     by_status = {s.value: 0 for s in Status}
-    overdue = 0
-    for status, n, late in ctx.session.execute(q):
+    overdue = pending = 0
+    for status, n, late, waiting in ctx.session.execute(q):
         by_status[status] = n
         overdue += late
-    return {"total": sum(by_status.values()), "overdue": overdue, "by_status": by_status}
+        pending += waiting
+    return {
+        "total": sum(by_status.values()),
+        "overdue": overdue,
+        "pending_extensions": pending,
+        "by_status": by_status,
+    }
 
 
 def list_tickets(ctx: Ctx, f: ListFilters) -> bytes:

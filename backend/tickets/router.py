@@ -114,6 +114,9 @@ def list_tickets(
     category_id: int | None = None,
     urgency: Urgency | None = None,
     overdue: bool | None = None,
+    pending_extension: Annotated[
+        bool | None, Query(description="Only tickets with (or without) an undecided extension.")
+    ] = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
     created_from: datetime | None = None,
     created_to: datetime | None = None,
@@ -135,6 +138,7 @@ def list_tickets(
         category_id=category_id,
         urgency=urgency.value if urgency else None,
         overdue=overdue,
+        pending_extension=pending_extension,
         q=q.strip() if q and q.strip() else None,
         created_from=created_from,
         created_to=created_to,

@@ -170,6 +170,7 @@ class TicketCounts(BaseModel):
 
     total: int
     overdue: int
+    pending_extensions: int = Field(description="Tickets with an extension request to decide.")
     by_status: dict[Status, int]
 
 

@@ -128,6 +128,12 @@ describe.sequential('ticket lifecycle across three logins', () => {
 
   test('the committee approves the extension and the reply deadline moves', async () => {
     const { page, shot } = committee
+    // The request waits on the committee's workbench, with its reason.
+    await page.goto('/')
+    const queue = page.locator('[data-test="queue-extensions"]')
+    await expect.poll(() => queue.locator('[data-test="queue-count"]').textContent()).toBe('1')
+    await expect.poll(() => queue.locator('[data-test="extension"]').textContent()).toContain('供应商')
+    await shot('workbench-extension')
     const before = await reloadTicketJson(page)
     await act(page, 'decide_extension', async (dialog) => {
       await expect.poll(() => dialog.locator('[data-test=pending-extension]').textContent()).toContain('供应商')

@@ -60,12 +60,12 @@ describe('queue definitions per role', () => {
   const summary = (role: Parameters<typeof queuesFor>[0]) =>
     queuesFor(role).map((q) => ({ key: q.key, ...q.query, extensions: !!q.extensions }))
 
-  it('committee: submitted to triage, replied to revisit, overdue, accepted scanned for extensions', () => {
+  it('committee: submitted to triage, replied to revisit, overdue, pending extension requests', () => {
     expect(summary('committee')).toEqual([
       { key: 'triage', status: ['submitted'], limit: 20, sort: 'created_at', extensions: false },
       { key: 'toRevisit', status: ['replied'], limit: 20, sort: 'updated_at', extensions: false },
       { key: 'overdue', overdue: true, limit: 20, extensions: false },
-      { key: 'extensions', status: ['accepted'], limit: 20, extensions: true },
+      { key: 'extensions', pending_extension: true, limit: 20, sort: 'updated_at', extensions: true },
     ])
     // the "returned" caveat is noted on the triage queue
     expect(queuesFor('committee')[0]!.note).toBe('workbench.note.triageIncludesReturned')
@@ -298,7 +298,7 @@ describe('WorkbenchView', () => {
   it('committee: exact counts from /tickets/counts and pending extensions', async () => {
     const { w } = await mountAs('committee', (c) => {
       if (c.path === '/api/v1/tickets/counts')
-        return json({ total: 50, overdue: 3, by_status: { submitted: 33, replied: 1, accepted: 2 } })
+        return json({ total: 50, overdue: 3, pending_extensions: 1, by_status: { submitted: 33, replied: 1, accepted: 2 } })
       if (c.path.endsWith('/extensions')) {
         const id = Number(c.path.split('/')[4])
         return json(
@@ -319,8 +319,8 @@ describe('WorkbenchView', () => {
             : [],
         )
       }
-      const s = params(c).get('status')
-      if (s === 'accepted') return json({ items: [ticket(7), ticket(8)], next_cursor: null })
+      // The server filters the queue to tickets with an undecided extension request.
+      if (params(c).get('pending_extension') === 'true') return json({ items: [ticket(8)], next_cursor: null })
       return json({ items: [ticket(1, { status: 'submitted' })], next_cursor: 'x' })
     })
     expect(w.get('[data-test="queue-triage"] [data-test="queue-count"]').text()).toBe('33')

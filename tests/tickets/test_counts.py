@@ -38,6 +38,8 @@ def test_counts_match_the_list_for_every_role(world: World, clock: FrozenClock) 
         assert counts["total"] == len(listed), role
         assert {k: v for k, v in counts["by_status"].items() if v} == dict(by_status), role
         assert counts["overdue"] == len(_listed(world, role, overdue="true")), role
+        pending = _listed(world, role, pending_extension="true")
+        assert counts["pending_extensions"] == len(pending), role
     # The moved clock made deadlines pass, so the overdue column was really exercised.
     assert world.ok("committee_staff", "GET", "/tickets/counts")["overdue"] > 0
 
@@ -63,3 +65,31 @@ def test_counts_filter_by_department_and_are_empty_out_of_scope(world: World) ->
         "withdrawn",
         "merged",
     }
+
+
+def test_pending_extensions_are_counted_and_filtered_in_scope(world: World) -> None:
+    body = {"days": 2, "reason": "需要协调供应商"}
+    waiting = world.ticket_in("accepted")
+    decided = world.ticket_in("accepted")
+    world.ticket_in("accepted")  # never asked
+    world.ok("dept_lead_staff", "POST", f"/tickets/{waiting['id']}/extensions", json=body)
+    ext = world.ok("dept_lead_staff", "POST", f"/tickets/{decided['id']}/extensions", json=body)
+    world.ok(
+        "committee_staff",
+        "POST",
+        f"/tickets/{decided['id']}/extensions/{ext['id']}/decision",
+        json={"approved": True},
+    )
+
+    counts = world.ok("committee_staff", "GET", "/tickets/counts")
+    assert counts["pending_extensions"] == 1
+    assert [t["id"] for t in _listed(world, "committee_staff", pending_extension="true")] == [
+        waiting["id"]
+    ]
+    without = {t["id"] for t in _listed(world, "committee_staff", pending_extension="false")}
+    assert waiting["id"] not in without
+    assert decided["id"] in without
+    # The department that asked sees its own request waiting; an unrelated one sees nothing.
+    assert world.ok("dept_lead_staff", "GET", "/tickets/counts")["pending_extensions"] == 1
+    assert world.ok("dept_other_staff", "GET", "/tickets/counts")["pending_extensions"] == 0
+    assert _listed(world, "dept_other_staff", pending_extension="true") == []

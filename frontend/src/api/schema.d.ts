@@ -1816,6 +1816,11 @@ export interface components {
             total: number;
             /** Overdue */
             overdue: number;
+            /**
+             * Pending Extensions
+             * @description Tickets with an extension request to decide.
+             */
+            pending_extensions: number;
             /** By Status */
             by_status: {
                 [key: string]: number;
@@ -2686,6 +2691,8 @@ export interface operations {
                 category_id?: number | null;
                 urgency?: components["schemas"]["Urgency"] | null;
                 overdue?: boolean | null;
+                /** @description Only tickets with (or without) an undecided extension. */
+                pending_extension?: boolean | null;
                 q?: string | null;
                 created_from?: string | null;
                 created_to?: string | null;

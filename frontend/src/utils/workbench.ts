@@ -12,6 +12,8 @@ export type DeadlineMode = 'accept' | 'reply' | 'current' | 'none'
 export interface QueueQuery {
   status?: Status[]
   overdue?: boolean
+  /** Only tickets with an extension request waiting for the committee. */
+  pending_extension?: boolean
   limit: number
   /** List order; oldest first brings the nearest deadlines into the page. */
   sort?: 'created_at' | 'updated_at' | '-created_at' | '-updated_at'
@@ -24,7 +26,7 @@ export interface QueueDef {
   deadline: DeadlineMode
   /** i18n key of a note shown under the queue's title. */
   note?: string
-  /** The queue shows the accepted tickets that have a pending extension request. */
+  /** The queue shows each ticket's pending extension request (reason, days, who asked). */
   extensions?: boolean
   /** Group the items by status (college "latest" list). */
   grouped?: boolean
@@ -32,8 +34,8 @@ export interface QueueDef {
 
 /** The page size the workbench queues use (the "20+" threshold). */
 export const QUEUE_LIMIT = 20
-/** How many accepted tickets are checked for pending extension requests. */
-export const EXTENSION_SCAN_LIMIT = 20
+/** At most this many tickets of a queue are looked up for their pending extension request. */
+export const EXTENSION_SCAN_LIMIT = QUEUE_LIMIT
 /** The page size of the per-status count queries (college fallback). */
 export const COUNT_LIMIT = 100
 
@@ -52,10 +54,9 @@ export function queuesFor(role: WorkbenchRole | null | undefined): QueueDef[] {
         { key: 'overdue', query: { overdue: true, limit: QUEUE_LIMIT }, deadline: 'current' },
         {
           key: 'extensions',
-          query: { status: ['accepted'], limit: EXTENSION_SCAN_LIMIT },
+          query: { pending_extension: true, limit: QUEUE_LIMIT, sort: 'updated_at' },
           deadline: 'reply',
           extensions: true,
-          note: 'workbench.note.extensionsScan',
         },
       ]
     case 'department':
@@ -139,6 +140,7 @@ export async function fetchQueue(client: ApiClient, query: QueueQuery): Promise<
         query: {
           status: query.status?.length ? query.status : undefined,
           overdue: query.overdue ? true : undefined,
+          pending_extension: query.pending_extension ? true : undefined,
           limit: query.limit,
           sort: query.sort,
         },
@@ -214,6 +216,8 @@ export interface StatusCounts {
   more: Status[]
   total?: number
   overdue?: number
+  /** Tickets with an extension request to decide (from /tickets/counts). */
+  pendingExtensions?: number
   /** Where the numbers came from. */
   source: 'counts' | 'lists'
 }
@@ -235,7 +239,14 @@ export async function fetchServerCounts(client: ApiClient): Promise<StatusCounts
     const c = unwrap(await client.GET('/api/v1/tickets/counts'))
     const counts: Partial<Record<Status, number>> = {}
     for (const s of STATUSES) counts[s] = Number(c.by_status?.[s] ?? 0)
-    return { counts, more: [], total: c.total, overdue: c.overdue, source: 'counts' }
+    return {
+      counts,
+      more: [],
+      total: c.total,
+      overdue: c.overdue,
+      pendingExtensions: c.pending_extensions,
+      source: 'counts',
+    }
   } catch {
     return null
   }
@@ -263,7 +274,8 @@ export async function fetchStatusCounts(
 
 /** Exact server-side count for a queue, when /tickets/counts gave one (single-status or overdue queues). */
 export function exactCount(def: QueueDef, counts: StatusCounts | null): number | null {
-  if (!counts || counts.source !== 'counts' || def.extensions) return null
+  if (!counts || counts.source !== 'counts') return null
+  if (def.query.pending_extension) return counts.pendingExtensions ?? null
   if (def.query.overdue) return def.query.status?.length ? null : (counts.overdue ?? null)
   const statuses = def.query.status ?? []
   if (statuses.length === 0) return counts.total ?? null

@@ -240,7 +240,6 @@ const en: MessageSchema = {
     note: {
       triageIncludesReturned:
         'Tickets returned by a department come back here too (the list has no "returned" filter; see the return count on the ticket).',
-      extensionsScan: 'Only the latest {n} tickets in progress are checked for a pending extension request.',
       scanFailed: 'Could not read the extensions of {n} ticket(s).',
       countsCapped: 'A "+" means more than {n}.',
     },

@@ -237,7 +237,6 @@ const zhCN = {
     },
     note: {
       triageIncludesReturned: '被部门退单的工单也回到“待受理”（列表暂无退单筛选，退单次数见工单详情）。',
-      extensionsScan: '仅检查最近 {n} 件办理中的工单是否有待审批的延期申请。',
       scanFailed: '{n} 件工单的延期记录读取失败。',
       countsCapped: '带“+”的数字表示超过 {n} 件。',
     },
