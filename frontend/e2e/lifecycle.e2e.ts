@@ -124,6 +124,11 @@ describe.sequential('ticket lifecycle across three logins', () => {
     })
     await expect.poll(() => ticketStatus(page)).toBe('accepted')
     await shot('extension-requested')
+    // The department's workbench shows the request waiting for the committee.
+    await page.goto('/')
+    const waiting = page.locator('[data-test="queue-extensionsWaiting"]')
+    await expect.poll(() => waiting.locator('[data-test="queue-count"]').textContent()).toBe('1')
+    await shot('workbench-extension-waiting')
   })
 
   test('the committee approves the extension and the reply deadline moves', async () => {

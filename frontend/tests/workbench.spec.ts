@@ -76,8 +76,9 @@ describe('queue definitions per role', () => {
     expect(summary('department')).toEqual([
       { key: 'toAccept', status: ['dispatched'], limit: 20, sort: 'updated_at', extensions: false },
       { key: 'inProgress', status: ['accepted'], limit: 20, sort: 'updated_at', extensions: false },
+      { key: 'extensionsWaiting', pending_extension: true, limit: 20, sort: 'updated_at', extensions: true },
     ])
-    expect(qs.map((q) => q.deadline)).toEqual(['accept', 'reply'])
+    expect(qs.map((q) => q.deadline)).toEqual(['accept', 'reply', 'reply'])
   })
 
   it('college: revisited to score and the latest tickets grouped by state', () => {
@@ -279,8 +280,9 @@ describe('WorkbenchView', () => {
       }
       return json({ items: [ticket(99, { title: '<b>不是 HTML</b>' })], next_cursor: null })
     })
-    const statuses = calls.filter((c) => c.path === '/api/v1/tickets').map((c) => params(c).getAll('status'))
-    expect(statuses).toEqual([['dispatched'], ['accepted']])
+    const lists = calls.filter((c) => c.path === '/api/v1/tickets').map((c) => params(c))
+    expect(lists.map((p) => p.getAll('status'))).toEqual([['dispatched'], ['accepted'], []])
+    expect(lists[2]!.get('pending_extension')).toBe('true')
     const accept = w.get('[data-test="queue-toAccept"]')
     expect(accept.get('[data-test="queue-count"]').text()).toBe('20+')
     expect(accept.findAll('li')).toHaveLength(8)

@@ -71,6 +71,13 @@ export function queuesFor(role: WorkbenchRole | null | undefined): QueueDef[] {
           query: { status: ['accepted'], limit: QUEUE_LIMIT, sort: 'updated_at' },
           deadline: 'reply',
         },
+        {
+          // The department's own extension requests still waiting for the committee.
+          key: 'extensionsWaiting',
+          query: { pending_extension: true, limit: QUEUE_LIMIT, sort: 'updated_at' },
+          deadline: 'reply',
+          extensions: true,
+        },
       ]
     case 'college':
       return [

@@ -234,6 +234,7 @@ const en: MessageSchema = {
       extensions: 'Extension requests',
       toAccept: 'To accept',
       inProgress: 'In progress',
+      extensionsWaiting: 'Extensions awaiting decision',
       toScore: 'To score',
       latest: 'Latest tickets',
     },

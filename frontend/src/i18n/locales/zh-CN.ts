@@ -232,6 +232,7 @@ const zhCN = {
       extensions: '延期申请待审批',
       toAccept: '待签收',
       inProgress: '办理中',
+      extensionsWaiting: '延期待审批',
       toScore: '待评价',
       latest: '最近工单',
     },
