@@ -55,6 +55,19 @@ test('the department sees the dispatch in its inbox and opens the ticket from it
   await page.waitForURL(new RegExp(`/tickets/${ticketId}$`))
   await expect.poll(() => unreadBadge(page)).toBe(before - 1)
   await shot('opened')
+
+  // A department handler chooses one mail a day instead of one per notice.
+  await page.locator('[data-test=preferences]').click()
+  const email = textbox(page, 'prefs-email')
+  await email.waitFor()
+  await email.fill('guo@example.edu.cn')
+  await page.locator('[data-test=prefs-mode] .el-radio', { hasText: '每日汇总' }).click()
+  await shot('preferences')
+  const saved = page.waitForResponse((r) => r.request().method() === 'PATCH' && r.url().endsWith('/me/preferences'))
+  await page.locator('[data-test=prefs-save]').click()
+  expect((await saved).status()).toBe(200)
+  const prefs = await (await apiAs('bwc_staff')).get<{ email: string; notify_email: string }>('/me/preferences')
+  expect(prefs).toEqual({ email: 'guo@example.edu.cn', notify_email: 'digest' })
   expect(errors).toEqual([])
 })
 

@@ -165,4 +165,20 @@ describe('PreferencesDialog', () => {
     w.unmount()
     document.body.innerHTML = ''
   })
+
+  it('loads the preference when mounted already open (the layout mounts it on demand)', async () => {
+    const { calls } = stubFetch(() => json({ email: 'li@example.edu.cn', notify_email: 'digest' }))
+    const w = mount(PreferencesDialog, {
+      props: { modelValue: true },
+      global: { plugins: [createAppI18n('zh-CN')] },
+      attachTo: document.body,
+    })
+    await flushPromises()
+    expect(calls.filter((c) => c.method === 'GET')).toHaveLength(1)
+    const el = document.body.querySelector('[data-test="prefs-email"]')!
+    const input = (el.tagName === 'INPUT' ? el : el.querySelector('input')) as HTMLInputElement
+    expect(input.value).toBe('li@example.edu.cn')
+    w.unmount()
+    document.body.innerHTML = ''
+  })
 })
