@@ -6,6 +6,7 @@ transaction while it talks to the SMTP server.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -18,8 +19,18 @@ from backend.worker.registry import Delivery, register_handler
 TOPIC = "mail.send"
 
 
-def mail_payload(*, to: str, subject: str, body: str, **extra: Any) -> dict[str, Any]:
-    return {"to": to, "subject": subject, "body": body, **extra}
+def queue_mail(
+    session: Session, now: datetime, *, to: str, subject: str, body: str, **extra: Any
+) -> None:
+    """Add a ``mail.send`` row to the outbox, in the caller's transaction."""
+    session.add(
+        OutboxMessage(
+            topic=TOPIC,
+            payload={"to": to, "subject": subject, "body": body, **extra},
+            created_at=now,
+            available_at=now,
+        )
+    )
 
 
 def send_mail(_session: Session, message: OutboxMessage, delivery: Delivery) -> None:

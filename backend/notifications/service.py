@@ -15,9 +15,8 @@ from backend.auth.principal import Principal
 from backend.config import Settings
 from backend.errors import invalid, not_found
 from backend.mail import templates
-from backend.mail.handlers import TOPIC as MAIL_TOPIC
-from backend.mail.handlers import mail_payload
-from backend.models import Notification, OutboxMessage, User, table
+from backend.mail.handlers import queue_mail
+from backend.models import Notification, User, table
 from backend.models.enums import MailState, NotifyEmail
 from backend.notifications.fanout import Audience
 from backend.notifications.schemas import (
@@ -94,19 +93,14 @@ def notify(
                 user.display_name,
                 templates.MailItem(n.title, n.body, n.link),
             )
-            session.add(
-                OutboxMessage(
-                    topic=MAIL_TOPIC,
-                    payload=mail_payload(
-                        to=user.email,
-                        subject=subject,
-                        body=body,
-                        user_id=user.id,
-                        notification_ids=[n.id],
-                    ),
-                    created_at=now,
-                    available_at=now,
-                )
+            queue_mail(
+                session,
+                now,
+                to=user.email,
+                subject=subject,
+                body=body,
+                user_id=user.id,
+                notification_ids=[n.id],
             )
     session.flush()
     return [n for n, _ in made]

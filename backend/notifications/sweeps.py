@@ -12,9 +12,8 @@ from sqlmodel import col
 
 from backend.config import Settings
 from backend.mail import templates
-from backend.mail.handlers import TOPIC as MAIL_TOPIC
-from backend.mail.handlers import mail_payload
-from backend.models import Notification, OutboxMessage, User, table
+from backend.mail.handlers import queue_mail
+from backend.models import Notification, User, table
 from backend.models.enums import MailState, NotifyEmail
 from backend.worker.registry import current_settings, register_sweep
 
@@ -60,21 +59,16 @@ def send_digests(session: Session, now: datetime, settings: Settings | None = No
     queued = 0
     for uid, ids in sorted(by_user.items()):
         user = users[uid]
-        if not (settings.mail_enabled and user.email and user.is_active):
+        mail_off = not (settings.mail_enabled and user.email and user.is_active)
+        # Also when the user switched mail off since: these notices stay in the inbox only.
+        if mail_off or user.notify_email == NotifyEmail.none:
             session.execute(
                 _notifications.update()
                 .where(_notifications.c.id.in_(ids))
                 .values(mail=MailState.none.value)
             )
             continue
-        if user.notify_email == NotifyEmail.none:
-            # Switched mail off since: these notices stay in the inbox only.
-            session.execute(
-                _notifications.update()
-                .where(_notifications.c.id.in_(ids))
-                .values(mail=MailState.none.value)
-            )
-            continue
+        assert user.email is not None
         rows = session.execute(
             sa.select(Notification)
             .where(col(Notification.id).in_(ids))
@@ -82,19 +76,14 @@ def send_digests(session: Session, now: datetime, settings: Settings | None = No
         ).scalars()
         items = [templates.MailItem(n.title, n.body, n.link) for n in rows]
         subject, body = templates.digest(settings.public_base_url, user.display_name, items)
-        session.add(
-            OutboxMessage(
-                topic=MAIL_TOPIC,
-                payload=mail_payload(
-                    to=user.email,
-                    subject=subject,
-                    body=body,
-                    user_id=uid,
-                    notification_ids=sorted(ids),
-                ),
-                created_at=now,
-                available_at=now,
-            )
+        queue_mail(
+            session,
+            now,
+            to=user.email,
+            subject=subject,
+            body=body,
+            user_id=uid,
+            notification_ids=sorted(ids),
         )
         queued += 1
     session.flush()
