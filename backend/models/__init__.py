@@ -387,7 +387,7 @@ class SlaMark(SQLModel, table=True):
     ticket_id: int = Field(foreign_key="tickets.id")
     kind: str = Field(max_length=32)  # e.g. reminder.accept, overdue.reply, supervision.reply
     deadline: datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))
-    acted: bool = True  # false: decided not to act (e.g. a reminder inside the whole window)
+    acted: bool = True  # false: claimed but decided not to act (a supervision order is open)
     created_at: datetime = _created()
 
 

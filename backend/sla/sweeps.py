@@ -124,9 +124,9 @@ def candidates(
     return [Due(*row) for row in session.execute(q)]
 
 
-def claim(session: Session, marks: Sequence[tuple[Due, str, bool]], now: datetime) -> set[int]:
-    """Insert-if-absent the marks (ticket, kind, acted); the ids of the tickets whose mark this
-    call inserted. A mark that exists already (another sweep, another worker) is skipped."""
+def claim(session: Session, marks: Sequence[tuple[Due, str]], now: datetime) -> set[int]:
+    """Insert-if-absent the marks (ticket, kind); the ids of the tickets whose mark this call
+    inserted. A mark that exists already (another sweep, another worker) is skipped."""
     won: set[int] = set()
     if not marks:
         return won
@@ -142,10 +142,10 @@ def claim(session: Session, marks: Sequence[tuple[Due, str, bool]], now: datetim
                         "ticket_id": d.id,
                         "kind": kind,
                         "deadline": d.due_at,
-                        "acted": acted,
+                        "acted": True,
                         "created_at": now,
                     }
-                    for d, kind, acted in chunk
+                    for d, kind in chunk
                 ]
             )
             .on_conflict_do_nothing(index_elements=["ticket_id", "kind", "deadline"])
@@ -225,7 +225,7 @@ def sweep_reminders(session: Session, now: datetime, settings: Settings) -> int:
         upto=cal.add_working_days(now, longest),
         limit=settings.sla_sweep_batch,
     )
-    decided: list[tuple[Due, str, bool]] = []
+    due: list[Due] = []
     for d in rows:
         lead = book.levels(d.category_id, d.urgency).reminder_lead_days
         if lead <= 0:
@@ -234,9 +234,9 @@ def sweep_reminders(session: Session, now: datetime, settings: Settings) -> int:
             lead = min(lead, cal.working_days_between(d.dispatched_at, d.due_at) / 2)
         if cal.working_days_between(now, d.due_at) > lead:
             continue  # not yet within this ticket's lead
-        decided.append((d, f"reminder.{d.stage}", True))
-    won = claim(session, decided, now)
-    acted = [d for d, _kind, act in decided if act and d.id in won]
+        due.append(d)
+    won = claim(session, [(d, f"reminder.{d.stage}") for d in due], now)
+    acted = [d for d in due if d.id in won]
     if acted:
         session.execute(
             _outbox.insert(),
@@ -279,7 +279,7 @@ def _watermarked(
         upto=cutoff,
         limit=settings.sla_sweep_batch,
     )
-    won = claim(session, [(d, f"{prefix}.{d.stage}", True) for d in rows], now)
+    won = claim(session, [(d, f"{prefix}.{d.stage}") for d in rows], now)
     mine = [d for d in rows if d.id in won]
     idle = act(mine) if mine else []
     for d in idle:
