@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createAppI18n } from '@/i18n'
-import { ApiError, problemMessage, unwrap } from '@/api/problem'
+import { ApiError, errorMessage, problemMessage, unwrap } from '@/api/problem'
 
 describe('problemMessage', () => {
   const zh = createAppI18n('zh-CN').global
@@ -63,5 +63,15 @@ describe('unwrap', () => {
 
   it('returns data on success', () => {
     expect(unwrap({ data: { a: 1 }, response: new Response('{}') })).toEqual({ a: 1 })
+  })
+})
+
+describe('errorMessage', () => {
+  const zh = createAppI18n('zh-CN').global
+  it('speaks the problem of a failed call and says "network" for anything else', () => {
+    const e = new ApiError({ title: 'x', status: 401, detail: 'no', code: 'invalid_credentials' }, 401)
+    expect(errorMessage(e, zh.t, zh.te)).toBe('用户名或密码错误。')
+    expect(errorMessage(new TypeError('Failed to fetch'), zh.t, zh.te)).toBe(zh.t('errors.network'))
+    expect(zh.t('errors.network')).not.toBe('errors.network')
   })
 })

@@ -61,3 +61,8 @@ export function unwrap<T>(result: { data?: T; error?: unknown; response: Respons
   }
   return result.data as T
 }
+
+/** What to tell the user about a failed call: the problem's message, or "network error". */
+export function errorMessage(e: unknown, t: Translate, te?: HasKey): string {
+  return e instanceof ApiError ? problemMessage(e.problem, t, te) : t('errors.network')
+}

@@ -1,4 +1,4 @@
-import { ApiError, problemMessage } from '@/api/problem'
+import { ApiError, errorMessage } from '@/api/problem'
 
 export type Translate = {
   (key: string): string
@@ -10,8 +10,7 @@ export type Translate = {
  * has it, else the shared `errors.<code>` / the server's detail.
  */
 export function adminError(e: unknown, t: Translate, te: (key: string) => boolean): string {
-  if (!(e instanceof ApiError)) return t('errors.network')
-  const code = e.problem.code
+  const code = e instanceof ApiError ? e.problem.code : undefined
   if (code && te(`admin.errors.${code}`)) return t(`admin.errors.${code}`)
-  return problemMessage(e.problem, t, te)
+  return errorMessage(e, t, te)
 }
