@@ -229,16 +229,9 @@ export interface StatusCounts {
   source: 'counts' | 'lists'
 }
 
-/** The statuses shown in the college's "my tickets by state" tiles. */
-export const COLLEGE_COUNT_STATUSES: readonly Status[] = [
-  'submitted',
-  'dispatched',
-  'accepted',
-  'replied',
-  'revisited',
-  'closed',
-  'rejected',
-]
+/** The statuses shown in the college's "my tickets by state" tiles: all but the two that end a
+ * ticket without an answer of its own (withdrawn, merged into another). */
+export const COLLEGE_COUNT_STATUSES: readonly Status[] = STATUSES.filter((s) => s !== 'withdrawn' && s !== 'merged')
 
 /** GET /tickets/counts (all statuses), or null when the server lacks it or it fails. */
 export async function fetchServerCounts(client: ApiClient): Promise<StatusCounts | null> {
