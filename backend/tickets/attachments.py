@@ -16,7 +16,7 @@ from sqlmodel import col
 from backend.errors import Problem, forbidden, invalid, not_found
 from backend.models import Attachment
 from backend.models.enums import Status
-from backend.tickets.service import Ctx, _record, load_visible
+from backend.tickets.context import Ctx, load_visible, record_event
 from backend.tickets.transitions import Rel
 
 # Detected type -> the file name endings that may carry it.
@@ -139,7 +139,7 @@ def upload(ctx: Ctx, ticket_id: int, filename: str, stream: IO[bytes]) -> Attach
     )
     ctx.session.add(att)
     ctx.session.flush()
-    _record(
+    record_event(
         ctx,
         ticket,
         "attach",

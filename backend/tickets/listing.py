@@ -23,7 +23,7 @@ from backend.errors import invalid
 from backend.models import Extension, Ticket, TicketDepartment, Unit
 from backend.models.enums import Status
 from backend.tickets import permissions, views
-from backend.tickets.service import Ctx
+from backend.tickets.context import Ctx
 
 SORTS = {
     "-created_at": ("created_at", True),
