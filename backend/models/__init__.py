@@ -426,6 +426,10 @@ class SupervisionOrder(SQLModel, table=True):
     closed_by_id: int | None = Field(default=None, foreign_key="users.id")
     closed_at: datetime | None = _ts()
     close_note: str | None = Field(default=None, sa_column=sa.Column(sa.Text()))
+    # void: the ticket action that ended it (return | reject | withdraw | merge) and its event.
+    void_reason: str | None = Field(default=None, max_length=32)
+    voided_at: datetime | None = _ts()
+    voided_by_event_id: int | None = Field(default=None, foreign_key="ticket_events.id")
     created_at: datetime = _created()
     updated_at: datetime = _created()
 

@@ -96,3 +96,10 @@ class SupervisionStatus(StrEnum):
     open = "open"  # raised, waiting for the department head's plan
     acknowledged = "acknowledged"  # the head answered with a rectification plan (整改措施)
     closed = "closed"  # the committee closed it after the ticket was answered
+    # The department it pressed let go of the ticket (return, reject, withdraw, merge): the order
+    # ends with it, and a department that takes the ticket later gets orders of its own.
+    void = "void"
+
+
+# Orders that still press their department: at most one per ticket and department.
+LIVE_SUPERVISION = frozenset({SupervisionStatus.open, SupervisionStatus.acknowledged})

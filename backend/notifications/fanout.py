@@ -199,6 +199,14 @@ def audiences(
             ]
         if action == "closed":
             return [a("督办单已办结", "机关党委已办结该督办单。", department(session, [dept]))]
+        if action == "voided":
+            return [
+                a(
+                    "督办单已作废",
+                    "该工单已不由贵单位办理（退单、不予受理、撤回或合并），督办单随之作废。",
+                    department(session, [dept]),
+                )
+            ]
     return []
 
 

@@ -24,7 +24,7 @@ from backend.models import (
     User,
     table,
 )
-from backend.models.enums import Status, SupervisionStatus
+from backend.models.enums import LIVE_SUPERVISION, Status, SupervisionStatus
 from backend.supervision import permissions
 from backend.supervision.schemas import (
     SupervisionAcknowledge,
@@ -55,9 +55,11 @@ def _record(
     now: datetime,
     actor: Principal | None,
     note: str | None,
+    extra: dict[str, Any] | None = None,
 ) -> None:
     """The timeline event and the outbox event of one step of an order, in its transaction."""
     assert order.id is not None
+    details = {"order_id": order.id, "auto": order.auto, "department_id": order.department_id}
     session.add(
         TicketEvent(
             ticket_id=order.ticket_id,
@@ -68,7 +70,7 @@ def _record(
             actor_unit_id=actor.unit_id if actor else None,
             internal=True,  # between the committee and the department
             note=note,
-            data={"order_id": order.id, "auto": order.auto, "department_id": order.department_id},
+            data={**details, **(extra or {})},
             created_at=now,
         )
     )
@@ -80,6 +82,7 @@ def _record(
                 "ticket_id": order.ticket_id,
                 "ticket_code": ticket_code,
                 "department_id": order.department_id,
+                **(extra or {}),
             },
             created_at=now,
             available_at=now,
@@ -87,15 +90,16 @@ def _record(
     )
 
 
-def _open_order_ticket_ids(session: Session, ticket_ids: Iterable[int]) -> set[int]:
-    return set(
-        session.execute(
-            sa.select(col(SupervisionOrder.ticket_id)).where(
-                col(SupervisionOrder.ticket_id).in_(list(ticket_ids)),
-                col(SupervisionOrder.status) != SupervisionStatus.closed.value,
-            )
-        ).scalars()
-    )
+def _live_orders(session: Session, ticket_ids: Iterable[int]) -> set[tuple[int, int]]:
+    """(ticket, department) of every order that still presses its department. An order is the
+    department's own: one department's order never stands in for, or blocks, another's."""
+    rows = session.execute(
+        sa.select(col(SupervisionOrder.ticket_id), col(SupervisionOrder.department_id)).where(
+            col(SupervisionOrder.ticket_id).in_(list(ticket_ids)),
+            col(SupervisionOrder.status).in_([s.value for s in LIVE_SUPERVISION]),
+        )
+    ).all()
+    return {(t, d) for t, d in rows}
 
 
 def raise_order_rows(
@@ -107,11 +111,15 @@ def raise_order_rows(
     days: int,
 ) -> list[Due]:
     """The supervision sweep's action on the tickets it claimed: one order each, unless the
-    ticket has an order that is not closed yet. Returns the tickets it did nothing for."""
-    busy = _open_order_ticket_ids(session, (d.id for d in rows))
+    department holding the ticket has a live order on it already. Returns the tickets it did
+    nothing for."""
+    live = _live_orders(session, (d.id for d in rows))
     deadline = cal.add_working_days(now, settings.supervision_deadline_days)
-    skipped = [d for d in rows if d.id in busy or d.lead_department_id is None]
-    todo = [d for d in rows if d.id not in busy and d.lead_department_id is not None]
+    todo: list[Due] = []
+    skipped: list[Due] = []
+    for d in rows:
+        busy = d.lead_department_id is None or (d.id, d.lead_department_id) in live
+        (skipped if busy else todo).append(d)
     if not todo:
         return skipped
     # Core statements: a sweep may raise thousands at once (ORM objects would cost 10x).
@@ -230,6 +238,9 @@ def _render(
                 closed_by=people.get(o.closed_by_id) if o.closed_by_id else None,
                 closed_at=o.closed_at,
                 close_note=o.close_note,
+                void_reason=o.void_reason,
+                voided_at=o.voided_at,
+                voided_by_event_id=o.voided_by_event_id,
                 created_at=o.created_at,
                 allowed_actions=permissions.allowed_actions(p, o, t.status in ANSWERED),
             )
@@ -296,8 +307,11 @@ def create_order(
             "Only a ticket a department holds (dispatched or accepted) can be supervised.",
             ticket_status=ticket.status,
         )
-    if _open_order_ticket_ids(session, [body.ticket_id]):
-        raise conflict("supervision_open", "This ticket already has an open supervision order.")
+    if (body.ticket_id, ticket.lead_department_id) in _live_orders(session, [body.ticket_id]):
+        raise conflict(
+            "supervision_open",
+            "The department holding this ticket already has an open supervision order on it.",
+        )
     cal = load_calendar(session, settings)
     deadline = body.deadline
     if deadline is None:
@@ -410,3 +424,47 @@ def close(
     )
     session.flush()
     return _render(session, p, [order], now)[0]
+
+
+def void_orders(
+    session: Session, ticket: Ticket, ended_by: TicketEvent, now: datetime
+) -> list[SupervisionOrder]:
+    """The departments that held ``ticket`` let go of it (``ended_by``: a return, reject,
+    withdraw or merge): their live orders end as ``void``, each with an internal timeline event
+    and a ``supervision.voided`` outbox event, in the caller's transaction.
+
+    Nobody is named as having voided an order: it follows from the ticket's action, which
+    ``voided_by_event_id`` points to (and a submitter's withdrawal must not name them)."""
+    assert ended_by.id is not None
+    orders = list(
+        session.execute(
+            sa.select(SupervisionOrder)
+            .where(
+                col(SupervisionOrder.ticket_id) == ticket.id,
+                col(SupervisionOrder.status).in_([s.value for s in LIVE_SUPERVISION]),
+            )
+            .order_by(col(SupervisionOrder.id))
+            .with_for_update()
+        ).scalars()
+    )
+    for order in orders:
+        order.status = SupervisionStatus.void.value
+        order.void_reason = ended_by.action
+        order.voided_at = now
+        order.voided_by_event_id = ended_by.id
+        order.updated_at = now
+    session.flush()
+    for order in orders:
+        _record(
+            session,
+            order,
+            ticket.code,
+            ticket.status,
+            "supervision_voided",
+            "supervision.voided",
+            now,
+            None,
+            None,
+            {"reason": ended_by.action},
+        )
+    return orders

@@ -24,7 +24,7 @@ from backend.config import Settings
 from backend.errors import Problem, conflict, forbidden, invalid, not_found
 from backend.models import Extension, OutboxMessage, Ticket, TicketEvent, TicketReturn, table
 from backend.sla.policies import Levels, levels_for
-from backend.tickets import permissions, views
+from backend.tickets import endings, permissions, views
 from backend.tickets.transitions import TRANSITIONS, Action, Rel, guard, permitted
 
 _tickets = table(Ticket)
@@ -191,7 +191,7 @@ def record_event(
     by_submitter: bool = False,
     actor: Principal | None = None,
     hide_actor: bool = False,
-) -> None:
+) -> TicketEvent:
     actor = actor if actor is not None else ctx.principal
     event = TicketEvent(
         ticket_id=ticket.id,  # type: ignore[arg-type]
@@ -230,6 +230,7 @@ def record_event(
             available_at=ctx.now,
         )
     )
+    return event
 
 
 def transition(
@@ -250,7 +251,7 @@ def transition(
         changes["status"] = tr.target.value
     _apply(ctx, ticket, changes)
     by_submitter = bool(rels & {Rel.submitter, Rel.code_holder}) and Rel.committee not in rels
-    record_event(
+    event = record_event(
         ctx,
         ticket,
         action.value,
@@ -261,6 +262,8 @@ def transition(
         internal=internal,
         by_submitter=by_submitter,
     )
+    ctx.session.flush()
+    endings.after_move(ctx, ticket, from_status, event)
     ctx.session.flush()
     return render(ctx, ticket, rels)
 

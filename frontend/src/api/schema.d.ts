@@ -1785,6 +1785,18 @@ export interface components {
             /** Close Note */
             close_note: string | null;
             /**
+             * Void Reason
+             * @description void: the ticket action that ended the order (return, reject, withdraw, merge) when the department let go of the ticket.
+             */
+            void_reason: string | null;
+            /** Voided At */
+            voided_at: string | null;
+            /**
+             * Voided By Event Id
+             * @description The ticket event that ended it.
+             */
+            voided_by_event_id: number | null;
+            /**
              * Created At
              * Format: date-time
              */
@@ -1806,7 +1818,7 @@ export interface components {
          * SupervisionStatus
          * @enum {string}
          */
-        SupervisionStatus: "open" | "acknowledged" | "closed";
+        SupervisionStatus: "open" | "acknowledged" | "closed" | "void";
         /**
          * TicketCounts
          * @description How many tickets the caller may see, by state, and how many of them are overdue.

@@ -1,0 +1,89 @@
+"""Lifecycle endings (issue 8, defects 1–3): void supervision orders
+
+Revision ID: 0006
+Revises: 0003
+
+Adds the columns, then ends what today's data left with no way to end: live supervision orders
+of a department that no longer holds the ticket become ``void`` (reason ``migration``).
+"""
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+import backend.models.types
+
+revision: str = "0006"
+down_revision: str | None = "0003"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+_ts = backend.models.types.UTCDateTime
+MIGRATION = "migration"  # the reason recorded where no ticket event ended the record
+
+
+def _str(n: int) -> sqlmodel.sql.sqltypes.AutoString:
+    return sqlmodel.sql.sqltypes.AutoString(length=n)
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("supervision_orders", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("void_reason", _str(32), nullable=True))
+        batch_op.add_column(sa.Column("voided_at", _ts(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("voided_by_event_id", sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_supervision_orders_voided_by_event_id_ticket_events"),
+            "ticket_events",
+            ["voided_by_event_id"],
+            ["id"],
+        )
+    _end_stale_orders(datetime.now(UTC))
+
+
+def _end_stale_orders(now: datetime) -> None:
+    orders = sa.table(
+        "supervision_orders",
+        sa.column("ticket_id", sa.Integer()),
+        sa.column("department_id", sa.Integer()),
+        sa.column("status", sa.String()),
+        sa.column("void_reason", sa.String()),
+        sa.column("voided_at", _ts(timezone=True)),
+        sa.column("updated_at", _ts(timezone=True)),
+    )
+    tickets = sa.table(
+        "tickets",
+        sa.column("id", sa.Integer()),
+        sa.column("status", sa.String()),
+        sa.column("lead_department_id", sa.Integer()),
+    )
+    still_held = (
+        sa.select(sa.literal(1))
+        .where(
+            tickets.c.id == orders.c.ticket_id,
+            tickets.c.lead_department_id == orders.c.department_id,
+            tickets.c.status.not_in(["submitted", "rejected", "withdrawn", "merged"]),
+        )
+        .exists()
+    )
+    op.execute(
+        orders.update()
+        .where(orders.c.status.in_(["open", "acknowledged"]), ~still_held)
+        .values(status="void", void_reason=MIGRATION, voided_at=now, updated_at=now)
+    )
+
+
+def downgrade() -> None:
+    orders = sa.table("supervision_orders", sa.column("status", sa.String()))
+    # An older release knows no void order; closed is the nearest ending it knows.
+    op.execute(orders.update().where(orders.c.status == "void").values(status="closed"))
+    with op.batch_alter_table("supervision_orders", schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("fk_supervision_orders_voided_by_event_id_ticket_events"),
+            type_="foreignkey",
+        )
+        batch_op.drop_column("voided_by_event_id")
+        batch_op.drop_column("voided_at")
+        batch_op.drop_column("void_reason")
