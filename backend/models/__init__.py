@@ -224,10 +224,14 @@ class Extension(SQLModel, table=True):
     requested_by_id: int = Field(foreign_key="users.id")
     days: int
     reason: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
-    status: str = Field(default="pending", max_length=16)  # pending | approved | denied
+    status: str = Field(default="pending", max_length=16)  # ExtensionStatus
     decided_by_id: int | None = Field(default=None, foreign_key="users.id")
     decided_at: datetime | None = _ts()
     decision_note: str | None = Field(default=None, sa_column=sa.Column(sa.Text()))
+    # superseded: the ticket action that took the ticket out of `accepted`, and its event.
+    superseded_at: datetime | None = _ts()
+    superseded_by: str | None = Field(default=None, max_length=32)
+    superseded_by_event_id: int | None = Field(default=None, foreign_key="ticket_events.id")
     previous_reply_due_at: datetime | None = _ts()
     new_reply_due_at: datetime | None = _ts()
     created_at: datetime = _created()

@@ -92,6 +92,14 @@ class MailState(StrEnum):
     digested = "digested"  # went out in a digest
 
 
+class ExtensionStatus(StrEnum):
+    pending = "pending"  # waiting for the committee; decidable only while the ticket is accepted
+    approved = "approved"
+    denied = "denied"
+    # The ticket left `accepted` (e.g. replied) before the committee decided: nothing to decide.
+    superseded = "superseded"
+
+
 class SupervisionStatus(StrEnum):
     open = "open"  # raised, waiting for the department head's plan
     acknowledged = "acknowledged"  # the head answered with a rectification plan (整改措施)

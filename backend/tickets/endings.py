@@ -4,14 +4,20 @@
 - A department lets go of the ticket (it moves to a state no department holds it in: returned
   to ``submitted``, ``rejected``, ``withdrawn``, ``merged``): its live supervision orders end as
   ``void`` (see ``backend.supervision``).
+- The ticket leaves ``accepted`` (today only by the reply; a reopen leads back to
+  ``dispatched``): an extension request still pending can no longer be decided and ends as
+  ``superseded``. A reopened ticket may ask again; the limit counts approved extensions only.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from backend.models import Ticket, TicketEvent
-from backend.models.enums import Status
+import sqlalchemy as sa
+from sqlmodel import col
+
+from backend.models import Extension, Ticket, TicketEvent
+from backend.models.enums import ExtensionStatus, Status
 from backend.supervision.service import void_orders
 
 if TYPE_CHECKING:
@@ -25,5 +31,24 @@ def after_move(ctx: Ctx, ticket: Ticket, from_status: str, event: TicketEvent) -
     """``event`` moved ``ticket`` from ``from_status`` to its current state."""
     if ticket.status == from_status:
         return
+    if from_status == Status.accepted:
+        supersede_extensions(ctx, ticket, event)
     if ticket.status in RELEASED:
         void_orders(ctx.session, ticket, event, ctx.now)
+
+
+def supersede_extensions(ctx: Ctx, ticket: Ticket, ended_by: TicketEvent) -> list[Extension]:
+    pending = list(
+        ctx.session.execute(
+            sa.select(Extension).where(
+                col(Extension.ticket_id) == ticket.id,
+                col(Extension.status) == ExtensionStatus.pending.value,
+            )
+        ).scalars()
+    )
+    for ext in pending:
+        ext.status = ExtensionStatus.superseded.value
+        ext.superseded_at = ctx.now
+        ext.superseded_by = ended_by.action
+        ext.superseded_by_event_id = ended_by.id
+    return pending

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field, field_validator
 from backend.models.enums import (
     Anonymity,
     Channel,
+    ExtensionStatus,
     ReturnReason,
     RevisitMethod,
     RevisitOutcome,
@@ -223,11 +224,17 @@ class ExtensionOut(BaseModel):
     id: int
     days: int
     reason: str
-    status: str
+    status: ExtensionStatus
     requested_by: UserBrief | None
     decided_at: datetime | None
     decision_note: str | None
     new_reply_due_at: datetime | None
+    superseded_at: datetime | None = Field(
+        description="superseded: when the ticket left `accepted` undecided."
+    )
+    superseded_by: str | None = Field(
+        description="superseded: the ticket action that took it out of `accepted` (e.g. reply)."
+    )
     created_at: datetime
 
 

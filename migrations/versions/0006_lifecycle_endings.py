@@ -1,10 +1,12 @@
-"""Lifecycle endings (issue 8, defects 1–3): void supervision orders
+"""Lifecycle endings (issue 8, defects 1–3): void orders, superseded extension requests
 
 Revision ID: 0006
 Revises: 0003
 
 Adds the columns, then ends what today's data left with no way to end: live supervision orders
-of a department that no longer holds the ticket become ``void`` (reason ``migration``).
+of a department that no longer holds the ticket become ``void``, and extension requests pending
+on a ticket that is no longer ``accepted`` become ``superseded`` (both with reason
+``migration``).
 """
 
 from collections.abc import Sequence
@@ -40,7 +42,19 @@ def upgrade() -> None:
             ["voided_by_event_id"],
             ["id"],
         )
-    _end_stale_orders(datetime.now(UTC))
+    with op.batch_alter_table("extensions", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("superseded_at", _ts(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("superseded_by", _str(32), nullable=True))
+        batch_op.add_column(sa.Column("superseded_by_event_id", sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_extensions_superseded_by_event_id_ticket_events"),
+            "ticket_events",
+            ["superseded_by_event_id"],
+            ["id"],
+        )
+    now = datetime.now(UTC)
+    _end_stale_orders(now)
+    _supersede_orphaned_requests(now)
 
 
 def _end_stale_orders(now: datetime) -> None:
@@ -75,7 +89,40 @@ def _end_stale_orders(now: datetime) -> None:
     )
 
 
+def _supersede_orphaned_requests(now: datetime) -> None:
+    extensions = sa.table(
+        "extensions",
+        sa.column("ticket_id", sa.Integer()),
+        sa.column("status", sa.String()),
+        sa.column("superseded_at", _ts(timezone=True)),
+        sa.column("superseded_by", sa.String()),
+    )
+    tickets = sa.table("tickets", sa.column("id", sa.Integer()), sa.column("status", sa.String()))
+    decidable = (
+        sa.select(sa.literal(1))
+        .where(tickets.c.id == extensions.c.ticket_id, tickets.c.status == "accepted")
+        .exists()
+    )
+    op.execute(
+        extensions.update()
+        .where(extensions.c.status == "pending", ~decidable)
+        .values(status="superseded", superseded_at=now, superseded_by=MIGRATION)
+    )
+
+
 def downgrade() -> None:
+    extensions = sa.table("extensions", sa.column("status", sa.String()))
+    # An older release knows no superseded request; denied is the nearest ending it knows.
+    op.execute(
+        extensions.update().where(extensions.c.status == "superseded").values(status="denied")
+    )
+    with op.batch_alter_table("extensions", schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("fk_extensions_superseded_by_event_id_ticket_events"), type_="foreignkey"
+        )
+        batch_op.drop_column("superseded_by_event_id")
+        batch_op.drop_column("superseded_by")
+        batch_op.drop_column("superseded_at")
     orders = sa.table("supervision_orders", sa.column("status", sa.String()))
     # An older release knows no void order; closed is the nearest ending it knows.
     op.execute(orders.update().where(orders.c.status == "void").values(status="closed"))

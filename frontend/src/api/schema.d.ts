@@ -1234,8 +1234,7 @@ export interface components {
             days: number;
             /** Reason */
             reason: string;
-            /** Status */
-            status: string;
+            status: components["schemas"]["ExtensionStatus"];
             requested_by: components["schemas"]["UserBrief"] | null;
             /** Decided At */
             decided_at: string | null;
@@ -1244,11 +1243,26 @@ export interface components {
             /** New Reply Due At */
             new_reply_due_at: string | null;
             /**
+             * Superseded At
+             * @description superseded: when the ticket left `accepted` undecided.
+             */
+            superseded_at: string | null;
+            /**
+             * Superseded By
+             * @description superseded: the ticket action that took it out of `accepted` (e.g. reply).
+             */
+            superseded_by: string | null;
+            /**
              * Created At
              * Format: date-time
              */
             created_at: string;
         };
+        /**
+         * ExtensionStatus
+         * @enum {string}
+         */
+        ExtensionStatus: "pending" | "approved" | "denied" | "superseded";
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */

@@ -68,6 +68,12 @@ const en: MessageSchema = {
       migration: 'Void: the department no longer holds the ticket',
     },
   },
+  extension: {
+    title: 'Extension requests',
+    days: '{days} working days',
+    status: { pending: 'Pending', approved: 'Approved', denied: 'Denied', superseded: 'Superseded' },
+    supersededBy: 'Not decided in time: the ticket moved on ({action}, {time})',
+  },
   sla: {
     menu: 'Service levels',
     help: 'Windows in working days per category and urgency; empty fields inherit from the broader rule or the defaults.',

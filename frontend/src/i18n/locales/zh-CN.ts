@@ -66,6 +66,12 @@ const zhCN = {
       migration: '部门已不再办理该工单，督办单已作废',
     },
   },
+  extension: {
+    title: '延期申请',
+    days: '{days} 个工作日',
+    status: { pending: '待审批', approved: '已批准', denied: '未批准', superseded: '已失效' },
+    supersededBy: '未及审批，工单已{action}（{time}），申请随之失效',
+  },
   sla: {
     menu: '时限规则',
     help: '按类别与紧急程度设置办理时限（工作日）；留空表示沿用上一级规则或默认值。',
