@@ -148,6 +148,10 @@ class Ticket(SQLModel, table=True):
     reject_reason: str | None = Field(default=None, sa_column=sa.Column(sa.Text()))
     close_note: str | None = Field(default=None, sa_column=sa.Column(sa.Text()))
     merged_into_id: int | None = Field(default=None, foreign_key="tickets.id", index=True)
+    # The root of the merge chain (merged_into_id followed to a ticket that is not merged): the
+    # ticket whose answer this one follows. Kept current by backend.tickets.roots; NULL unless
+    # merged (a merged ticket keeps it once it is scored and closed).
+    merge_root_id: int | None = Field(default=None, foreign_key="tickets.id", index=True)
 
     score_efficiency: int | None = None
     score_handling: int | None = None

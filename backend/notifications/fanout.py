@@ -23,6 +23,7 @@ from sqlmodel import col
 from backend.config import Settings
 from backend.models import Ticket, TicketDepartment, Unit, User
 from backend.models.enums import Role, UnitKind
+from backend.tickets import roots
 
 TITLE_MAX = 200
 
@@ -106,21 +107,24 @@ def _college_heads(session: Session, college_id: int | None) -> set[int]:
 
 def raisers(session: Session, ticket: Ticket | None) -> set[int]:
     """The college side of a ticket: its submitter (or, without a submitter account, the
-    college's heads), and likewise for every ticket merged into it."""
+    college's heads)."""
     if ticket is None:
         return set()
-    out: set[int] = set()
-    merged = session.execute(
-        sa.select(col(Ticket.submitter_id), col(Ticket.college_id)).where(
-            col(Ticket.merged_into_id) == ticket.id
-        )
-    ).all()
-    for submitter_id, college_id in [(ticket.submitter_id, ticket.college_id), *merged]:
-        if submitter_id is not None:
-            out |= _active_users(session, col(User.id) == submitter_id)
-        else:
-            out |= _college_heads(session, college_id)
-    return out
+    if ticket.submitter_id is not None:
+        return _active_users(session, col(User.id) == ticket.submitter_id)
+    return _college_heads(session, ticket.college_id)
+
+
+def followers(session: Session, ticket: Ticket | None) -> list[Ticket]:
+    """The tickets merged into ``ticket`` (their merge root): their college side reads its
+    answer, and scores, on their own ticket."""
+    if ticket is None:
+        return []
+    return list(
+        session.execute(
+            sa.select(Ticket).where(roots.follows(Ticket, ticket.id)).order_by(col(Ticket.id))
+        ).scalars()
+    )
 
 
 # --- texts -----------------------------------------------------------------------------------
@@ -164,9 +168,20 @@ def audiences(
     def a(label: str, body: str, users: set[int]) -> Audience:
         return Audience(Notice(_title(label, code, title), body, link), users)
 
+    def raised(label: str, body: str) -> list[Audience]:
+        """The ticket's college side, and that of every ticket merged into it, each told on
+        (and linked to) their own ticket."""
+        return [a(label, body, raisers(session, ticket))] + [
+            Audience(
+                Notice(_title(label, f.code, f.title), body, f"/tickets/{f.id}"),
+                raisers(session, f),
+            )
+            for f in followers(session, ticket)
+        ]
+
     kind, _, action = topic.partition(".")
     if kind == "ticket":
-        return _ticket_audiences(session, tz, action, payload, data, ticket, lead, a)
+        return _ticket_audiences(session, tz, action, payload, data, ticket, lead, a, raised)
     if topic == "sla.reminder":
         which = "签收" if payload.get("kind") == "accept" else "答复"
         dept = payload.get("department_id") or lead
@@ -219,6 +234,7 @@ def _ticket_audiences(
     ticket: Ticket | None,
     lead: int | None,
     a: Callable[[str, str, set[int]], Audience],
+    raised: Callable[[str, str], list[Audience]],
 ) -> list[Audience]:
     tid = ticket.id if ticket is not None and ticket.id is not None else None
     match action:
@@ -264,11 +280,7 @@ def _ticket_audiences(
             return [a(label, body, department(session, [lead]))]
         case "reply":
             return [
-                a(
-                    "您的意见建议已答复",
-                    "责任部门已答复您反映的问题，请登录查看。",
-                    raisers(session, ticket),
-                ),
+                *raised("您的意见建议已答复", "责任部门已答复您反映的问题，请登录查看。"),
                 a(
                     "工单已答复待回访",
                     "责任部门已答复，请及时回访" + _due(ticket, "revisit_due_at", tz) + "。",
@@ -276,18 +288,29 @@ def _ticket_audiences(
                 ),
             ]
         case "revisit":
-            return [
-                a(
-                    "请评价办理结果",
-                    "机关党委已回访，请对办理情况进行评价"
-                    + _due(ticket, "score_due_at", tz)
-                    + "。",
-                    raisers(session, ticket),
-                )
-            ]
+            return raised(
+                "请评价办理结果",
+                "机关党委已回访，请对办理情况进行评价" + _due(ticket, "score_due_at", tz) + "。",
+            )
         case "score":
             overall = data.get("overall")
             body = f"工单已评价（综合 {overall} 分）并办结。" if overall else "工单已评价并办结。"
+            if ticket is not None and ticket.merge_root_id is not None:
+                # A merged ticket's own score: the department that answered its root reads it
+                # there (the merged ticket is not in the department's scope).
+                root = roots.root_of(session, ticket)
+                told = f"合并到本工单的 {ticket.code} 已由其提出方评价" + (
+                    f"（综合 {overall} 分）。" if overall else "。"
+                )
+                return [
+                    Audience(
+                        Notice(
+                            _title("收到评价", root.code, root.title), told, f"/tickets/{root.id}"
+                        ),
+                        department(session, [ticket.reply_department_id]),
+                    ),
+                    a("收到评价", body, committee(session)),
+                ]
             return [a("收到评价", body, department(session, [lead]) | committee(session))]
         case "close":
             return [
@@ -298,21 +321,12 @@ def _ticket_audiences(
                 )
             ]
         case "reject":
-            return [
-                a(
-                    "工单不予受理",
-                    "您反映的问题不予受理，理由请登录查看。",
-                    raisers(session, ticket),
-                )
-            ]
+            return raised("工单不予受理", "您反映的问题不予受理，理由请登录查看。")
         case "merge":
-            return [
-                a(
-                    "工单已合并",
-                    "您的工单已与相同问题合并办理，可在原工单中查看答复。",
-                    raisers(session, ticket),
-                )
-            ]
+            return raised(
+                "工单已合并",
+                "您的工单已与相同问题合并办理，答复和回访将在您的工单中显示，届时请评价。",
+            )
         case "urge":
             auto = bool(payload.get("auto") or data.get("auto"))
             body = (

@@ -7,10 +7,13 @@ from typing import Any
 
 from backend.errors import conflict
 from backend.models import Ticket
+from backend.models.enums import Status
+from backend.tickets import roots
 from backend.tickets.context import (
     Ctx,
     begin_action,
     future_deadline,
+    score_refusal,
     scoring_window_over,
     transition,
 )
@@ -98,13 +101,20 @@ def score(ctx: Ctx, ticket_id: int, body: ScoreBody, if_match: str | None) -> di
 def apply_score(
     ctx: Ctx, ticket: Ticket, rels: frozenset[Rel], body: ScoreBody, via: str
 ) -> dict[str, Any]:
-    """The guard has passed; record the score and close the ticket."""
+    """The guard has passed; record the score and close the ticket. A merged ticket's score
+    counts for the department that replied to its root."""
+    refusal = score_refusal(ctx, ticket)
+    if refusal is not None:
+        raise refusal
+    changes = score_changes(ctx, body, via)
+    if ticket.status == Status.merged:
+        changes["reply_department_id"] = roots.root_of(ctx.session, ticket).reply_department_id
     return transition(
         ctx,
         ticket,
         rels,
         Action.score,
-        score_changes(ctx, body, via),
+        changes,
         note=body.comment,
         data={
             "efficiency": body.efficiency,

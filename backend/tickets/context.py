@@ -23,8 +23,9 @@ from backend.calendar.workdays import WorkCalendar
 from backend.config import Settings
 from backend.errors import Problem, conflict, forbidden, invalid, not_found
 from backend.models import Extension, OutboxMessage, Ticket, TicketEvent, TicketReturn, table
+from backend.models.enums import Status
 from backend.sla.policies import Levels, levels_for
-from backend.tickets import endings, permissions, views
+from backend.tickets import endings, permissions, roots, views
 from backend.tickets.transitions import TRANSITIONS, Action, Rel, guard, permitted
 
 _tickets = table(Ticket)
@@ -134,6 +135,8 @@ def allowed_actions(ctx: Ctx, ticket: Ticket, rels: frozenset[Rel]) -> list[str]
         if action is Action.judge_return and unjudged_return(ctx, ticket) is None:
             continue
         if action is Action.close and not scoring_window_over(ctx, ticket):
+            continue
+        if action is Action.score and score_refusal(ctx, ticket) is not None:
             continue
         out.append(action.value)
     return out
@@ -317,6 +320,14 @@ def internal_records(ctx: Ctx, ticket_id: int, model: type[_R], what: str) -> li
             sa.select(model).where(col(model.ticket_id) == ticket_id).order_by(col(model.id))
         ).scalars()
     )
+
+
+def score_refusal(ctx: Ctx, ticket: Ticket) -> Problem | None:
+    """Past the guard, why ``ticket`` cannot be scored now (a merged ticket waits for its
+    root's revisit), or None."""
+    if ticket.status == Status.merged:
+        return roots.merged_score_refusal(ctx.session, ticket, ctx.now)
+    return None
 
 
 def scoring_window_over(ctx: Ctx, ticket: Ticket) -> bool:

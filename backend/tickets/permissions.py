@@ -16,6 +16,7 @@ from sqlmodel import col
 from backend.auth.principal import Principal
 from backend.models import Ticket, TicketDepartment
 from backend.models.enums import Anonymity
+from backend.tickets import roots
 from backend.tickets.transitions import Rel
 
 _child = aliased(Ticket, name="merged_child")
@@ -52,9 +53,9 @@ def visible_clause(p: Principal) -> sa.ColumnElement[bool]:
             col(TicketDepartment.department_id) == _unit(p),
         )
     if p.is_college:
-        # A college also follows the primary that its own ticket was merged into.
+        # A college also follows the merge root of its own merged tickets.
         via_merge = sa.exists().where(
-            col(_child.merged_into_id) == col(Ticket.id), _college_own(p, _child)
+            roots.follows(_child, col(Ticket.id)), _college_own(p, _child)
         )
         return sa.or_(_college_own(p, Ticket), via_merge)
     return sa.false()
@@ -89,7 +90,7 @@ def relations(session: Session, p: Principal, ticket: Ticket) -> frozenset[Rel]:
             rels.add(Rel.college_head)
         merged = session.execute(
             sa.select(sa.literal(1))
-            .where(col(_child.merged_into_id) == ticket.id, _college_own(p, _child))
+            .where(roots.follows(_child, ticket.id), _college_own(p, _child))
             .limit(1)
         ).first()
         if merged is not None:

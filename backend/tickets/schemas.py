@@ -123,7 +123,10 @@ class TicketOut(BaseModel):
     revisit: RevisitOut | None
     score: ScoreOut | None
     reject_reason: str | None
-    merged_into: TicketRef | None
+    merged_into: TicketRef | None = Field(
+        description="A merged ticket: the root of its merge chain, whose reply, revisit and "
+        "scoring window it shows (`reply`, `revisit`, `score_due_at`)."
+    )
     return_count: int
     reopen_count: int
     extension_count: int

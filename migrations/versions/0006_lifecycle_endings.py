@@ -1,4 +1,5 @@
-"""Lifecycle endings (issue 8, defects 1–3): void orders, superseded extension requests
+"""Lifecycle endings (issue 8, defects 1–3): void orders, superseded extension requests, merge
+roots
 
 Revision ID: 0006
 Revises: 0003
@@ -6,7 +7,7 @@ Revises: 0003
 Adds the columns, then ends what today's data left with no way to end: live supervision orders
 of a department that no longer holds the ticket become ``void``, and extension requests pending
 on a ticket that is no longer ``accepted`` become ``superseded`` (both with reason
-``migration``).
+``migration``); every merged ticket gets the root of its merge chain.
 """
 
 from collections.abc import Sequence
@@ -52,9 +53,65 @@ def upgrade() -> None:
             ["superseded_by_event_id"],
             ["id"],
         )
+    _add_merge_root()
     now = datetime.now(UTC)
     _end_stale_orders(now)
     _supersede_orphaned_requests(now)
+    _root_merge_chains()
+
+
+def _add_merge_root() -> None:
+    fk = op.f("fk_tickets_merge_root_id_tickets")
+    if op.get_bind().dialect.name == "sqlite":
+        # Not batch mode: rebuilding `tickets` means dropping it, which SQLite refuses while
+        # other tables' rows point at it. A nullable column may carry its REFERENCES inline.
+        op.add_column(
+            "tickets",
+            sa.Column("merge_root_id", sa.Integer(), sa.ForeignKey("tickets.id", name=fk)),
+            inline_references=True,
+        )
+    else:
+        op.add_column("tickets", sa.Column("merge_root_id", sa.Integer(), nullable=True))
+        op.create_foreign_key(fk, "tickets", "tickets", ["merge_root_id"], ["id"])
+    op.create_index(op.f("ix_tickets_merge_root_id"), "tickets", ["merge_root_id"])
+
+
+def _root_merge_chains() -> None:
+    """merge_root_id := merged_into_id, then one hop further while the ticket it points to is
+    itself merged; a chain can be no longer than the number of tickets, which bounds a cycle
+    in bad data."""
+    tickets = sa.table(
+        "tickets",
+        sa.column("id", sa.Integer()),
+        sa.column("status", sa.String()),
+        sa.column("merged_into_id", sa.Integer()),
+        sa.column("merge_root_id", sa.Integer()),
+    )
+    bind = op.get_bind()
+    bind.execute(
+        tickets.update()
+        .where(tickets.c.status == "merged", tickets.c.merged_into_id.is_not(None))
+        .values(merge_root_id=tickets.c.merged_into_id)
+    )
+    hop = sa.alias(tickets, "hop")
+    further = (
+        sa.select(hop.c.merged_into_id)
+        .where(
+            hop.c.id == tickets.c.merge_root_id,
+            hop.c.status == "merged",
+            hop.c.merged_into_id.is_not(None),
+        )
+        .scalar_subquery()
+    )
+    longest = bind.execute(sa.select(sa.func.count()).select_from(tickets)).scalar_one()
+    for _ in range(longest):
+        moved = bind.execute(
+            tickets.update()
+            .where(tickets.c.merge_root_id.is_not(None), further.is_not(None))
+            .values(merge_root_id=further)
+        )
+        if not moved.rowcount:
+            break
 
 
 def _end_stale_orders(now: datetime) -> None:
@@ -111,6 +168,13 @@ def _supersede_orphaned_requests(now: datetime) -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("tickets", schema=None) as batch_op:
+        if op.get_bind().dialect.name != "sqlite":  # inline there: it goes with its column
+            batch_op.drop_constraint(
+                batch_op.f("fk_tickets_merge_root_id_tickets"), type_="foreignkey"
+            )
+        batch_op.drop_index(batch_op.f("ix_tickets_merge_root_id"))
+        batch_op.drop_column("merge_root_id")
     extensions = sa.table("extensions", sa.column("status", sa.String()))
     # An older release knows no superseded request; denied is the nearest ending it knows.
     op.execute(

@@ -718,7 +718,8 @@ export interface paths {
         put?: never;
         /**
          * Score Public Ticket
-         * @description Score the answer (1–5 on efficiency, handling, effect) once it has been revisited.
+         * @description Score the answer (1–5 on efficiency, handling, effect) once it has been revisited; a
+         *     merged ticket is scored on its own once the ticket it was merged into is revisited.
          */
         post: operations["score_public_ticket"];
         delete?: never;
@@ -1418,6 +1419,7 @@ export interface components {
             title: string;
             /** Content */
             content: string;
+            /** @description A merged ticket shows the state of the ticket it follows (revisited while it may be scored), until its own score closes it. */
             status: components["schemas"]["Status"];
             /**
              * Created At
@@ -1438,7 +1440,7 @@ export interface components {
             can_score: boolean;
             /**
              * Merged Into
-             * @description When merged, the answer shown is the primary ticket's; this is its code.
+             * @description When merged, the answer shown is that of the root of its merge chain; this is its code. The score is the ticket's own.
              */
             merged_into: string | null;
         };
@@ -1921,6 +1923,7 @@ export interface components {
             score: components["schemas"]["ScoreOut"] | null;
             /** Reject Reason */
             reject_reason: string | null;
+            /** @description A merged ticket: the root of its merge chain, whose reply, revisit and scoring window it shows (`reply`, `revisit`, `score_due_at`). */
             merged_into: components["schemas"]["TicketRef"] | null;
             /** Return Count */
             return_count: number;
@@ -2031,6 +2034,7 @@ export interface components {
             score: components["schemas"]["ScoreOut"] | null;
             /** Reject Reason */
             reject_reason: string | null;
+            /** @description A merged ticket: the root of its merge chain, whose reply, revisit and scoring window it shows (`reply`, `revisit`, `score_due_at`). */
             merged_into: components["schemas"]["TicketRef"] | null;
             /** Return Count */
             return_count: number;

@@ -302,6 +302,7 @@ const en: MessageSchema = {
     reply: 'Reply',
     rejectReason: 'Reason for rejection',
     mergedInto: 'Merged into',
+    mergedNote: 'The reply and revisit are those of the ticket it was merged into; score this ticket once it is revisited.',
     internal: 'Internal',
     system: 'System',
     counts: '{returns} returns · {reopens} reopens · {extensions} extensions · {urges} urges',
@@ -526,6 +527,12 @@ const en: MessageSchema = {
     policy_exists: 'There is already a rule for this category and urgency.',
     deadline_in_past: 'The deadline cannot be in the past.',
     idempotency_in_progress: 'This request is still being processed.',
+    merge_into_self: 'A ticket cannot be merged into itself.',
+    unknown_primary: 'No such primary ticket.',
+    merge_cycle: 'The chosen primary is already merged into this ticket.',
+    primary_not_open: 'The chosen primary (or the ticket it was merged into) is no longer open.',
+    root_not_revisited: 'You can score once the ticket this one was merged into has been revisited.',
+    scoring_window_over: 'The scoring period has ended.',
   },
 }
 

@@ -299,6 +299,7 @@ const zhCN = {
     reply: '答复',
     rejectReason: '不予受理理由',
     mergedInto: '已合并至',
+    mergedNote: '答复与回访来自所合并到的工单；回访后请在本工单评价。',
     internal: '内部',
     system: '系统',
     counts: '退单 {returns} 次 · 重办 {reopens} 次 · 延期 {extensions} 次 · 催办 {urges} 次',
@@ -523,6 +524,12 @@ const zhCN = {
     policy_exists: '该类别与紧急程度已有规则。',
     deadline_in_past: '期限不能早于当前时间。',
     idempotency_in_progress: '请求正在处理中，请勿重复提交。',
+    merge_into_self: '不能把工单合并到它自己。',
+    unknown_primary: '主工单不存在。',
+    merge_cycle: '所选主工单已合并到本工单，不能再反向合并。',
+    primary_not_open: '所选主工单（或其最终合并到的工单）已结束，不能再合并。',
+    root_not_revisited: '所合并到的工单回访后才能评价。',
+    scoring_window_over: '评价期已过。',
   },
 }
 
