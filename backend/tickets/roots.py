@@ -29,6 +29,8 @@ from backend.models.enums import OPEN_STATUSES, Status
 
 _tickets = table(Ticket)
 MERGE_LOCK = 0x6D65_7267_6500  # "merge": the transaction-level advisory lock key of merges
+# A root in these states has been revisited (a reopen clears revisited_at and moves it on).
+REVISITED = frozenset({Status.revisited.value, Status.closed.value})
 
 
 def follows(child: Any, ticket_id: Any) -> sa.ColumnElement[bool]:
@@ -121,6 +123,3 @@ def merged_score_refusal(session: Session, ticket: Ticket, now: datetime) -> Pro
             score_due_at=root.score_due_at.isoformat() if root.score_due_at else None,
         )
     return None
-
-
-REVISITED = frozenset({Status.revisited.value, Status.closed.value})
