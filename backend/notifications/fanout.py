@@ -1,8 +1,8 @@
 """Who hears about an event, and what they read.
 
-The worker calls :func:`fan_out` for every event row (``ticket.*``, ``sla.*``,
-``supervision.*``) in the transaction that marks the row done: the notifications and their
-``mail.send`` rows appear together with that mark, or not at all.
+The worker calls :func:`fan_out` (the ``notifications`` consumer) for every ``ticket.*``,
+``sla.*`` and ``supervision.*`` event in the transaction that marks its delivery made: the
+notifications and their ``mail.send`` events appear together with that mark, or not at all.
 
 Texts never name the person who raised a ticket: a department must not learn who raised an
 anonymous one, and the committee reads names on the ticket itself.

@@ -1,4 +1,5 @@
-"""Registers the fan-out of events into notifications (and their mail) with the worker."""
+"""Registers the fan-out of events into notifications (and their mail) with the worker: the
+``notifications`` consumer."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from sqlalchemy.orm import Session
 from backend.models import OutboxMessage
 from backend.notifications.fanout import audiences
 from backend.notifications.service import notify
-from backend.worker.registry import Delivery, register_handler
+from backend.worker.registry import Delivery, register_consumer
 
 EVENT_PREFIXES = ("ticket.", "sla.", "supervision.")
 
@@ -29,5 +30,4 @@ def fan_out(session: Session, message: OutboxMessage, delivery: Delivery) -> Non
     )
 
 
-for _prefix in EVENT_PREFIXES:
-    register_handler(_prefix, fan_out)
+register_consumer("notifications", EVENT_PREFIXES, fan_out)

@@ -37,7 +37,6 @@ from backend.calendar.service import load_calendar, workday_start
 from backend.calendar.workdays import WorkCalendar
 from backend.config import Settings
 from backend.models import (
-    OutboxMessage,
     SlaMark,
     SlaWatermark,
     Ticket,
@@ -46,13 +45,13 @@ from backend.models import (
 )
 from backend.models.enums import Status
 from backend.sla.policies import PolicyBook
+from backend.worker.outbox import enqueue_many
 from backend.worker.registry import current_settings, register_sweep
 
 _t = table(Ticket)
 _marks = table(SlaMark)
 _wm = table(SlaWatermark)
 _events = table(TicketEvent)
-_outbox = table(OutboxMessage)
 
 # The department's deadline in each state it holds the ticket, by the name marks use.
 STAGE = {Status.dispatched.value: "accept", Status.accepted.value: "reply"}
@@ -193,16 +192,6 @@ def _event_row(
     }
 
 
-def _outbox_row(topic: str, payload: dict[str, Any], now: datetime) -> dict[str, Any]:
-    return {
-        "topic": topic,
-        "payload": payload,
-        "created_at": now,
-        "available_at": now,
-        "attempts": 0,
-    }
-
-
 # --- reminders ----------------------------------------------------------------------------------
 
 
@@ -238,10 +227,10 @@ def sweep_reminders(session: Session, now: datetime, settings: Settings) -> int:
     won = claim(session, [(d, f"reminder.{d.stage}") for d in due], now)
     acted = [d for d in due if d.id in won]
     if acted:
-        session.execute(
-            _outbox.insert(),
+        enqueue_many(
+            session,
             [
-                _outbox_row(
+                (
                     "sla.reminder",
                     {
                         "ticket_id": d.id,
@@ -250,10 +239,10 @@ def sweep_reminders(session: Session, now: datetime, settings: Settings) -> int:
                         "due_at": d.due_at.isoformat(),
                         "department_id": d.lead_department_id,
                     },
-                    now,
                 )
                 for d in acted
             ],
+            now,
         )
     return len(acted)
 
@@ -330,7 +319,7 @@ def sweep_overdue(session: Session, now: datetime, settings: Settings) -> int:
         out = []
         for d in rows:
             out.append(
-                _outbox_row(
+                (
                     "ticket.overdue",
                     {
                         "ticket_id": d.id,
@@ -339,11 +328,10 @@ def sweep_overdue(session: Session, now: datetime, settings: Settings) -> int:
                         "due_at": d.due_at.isoformat(),
                         "department_id": d.lead_department_id,
                     },
-                    now,
                 )
             )
             out.append(
-                _outbox_row(
+                (
                     "ticket.urge",
                     {
                         "ticket_id": d.id,
@@ -357,10 +345,9 @@ def sweep_overdue(session: Session, now: datetime, settings: Settings) -> int:
                         "at": now.isoformat(),
                         "auto": True,
                     },
-                    now,
                 )
             )
-        session.execute(_outbox.insert(), out)
+        enqueue_many(session, out, now)
         return []
 
     return _watermarked(session, now, settings, "overdue", workday_start(cal, now, 1), urge)

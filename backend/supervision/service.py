@@ -16,7 +16,6 @@ from backend.calendar.workdays import WorkCalendar
 from backend.config import Settings
 from backend.errors import conflict, forbidden, invalid, not_found
 from backend.models import (
-    OutboxMessage,
     SupervisionOrder,
     Ticket,
     TicketEvent,
@@ -34,6 +33,7 @@ from backend.supervision.schemas import (
     SupervisionPage,
 )
 from backend.tickets.schemas import TicketRef, UnitBrief, UserBrief
+from backend.worker.outbox import enqueue, enqueue_many
 
 if TYPE_CHECKING:
     from backend.sla.sweeps import Due
@@ -72,18 +72,16 @@ def _record(
             created_at=now,
         )
     )
-    session.add(
-        OutboxMessage(
-            topic=topic,
-            payload={
-                "order_id": order.id,
-                "ticket_id": order.ticket_id,
-                "ticket_code": ticket_code,
-                "department_id": order.department_id,
-            },
-            created_at=now,
-            available_at=now,
-        )
+    enqueue(
+        session,
+        topic,
+        {
+            "order_id": order.id,
+            "ticket_id": order.ticket_id,
+            "ticket_code": ticket_code,
+            "department_id": order.department_id,
+        },
+        now,
     )
 
 
@@ -151,21 +149,18 @@ def raise_order_rows(
             }
         )
         outbox.append(
-            {
-                "topic": "supervision.raised",
-                "payload": {
+            (
+                "supervision.raised",
+                {
                     "order_id": order_id,
                     "ticket_id": d.id,
                     "ticket_code": d.code,
                     "department_id": d.lead_department_id,
                 },
-                "created_at": now,
-                "available_at": now,
-                "attempts": 0,
-            }
+            )
         )
     session.execute(table(TicketEvent).insert(), events)
-    session.execute(table(OutboxMessage).insert(), outbox)
+    enqueue_many(session, outbox, now)
     return skipped
 
 

@@ -27,7 +27,6 @@ from backend.errors import Problem, conflict, forbidden, invalid, not_found
 from backend.models import (
     Category,
     Extension,
-    OutboxMessage,
     Ticket,
     TicketDepartment,
     TicketEvent,
@@ -58,6 +57,7 @@ from backend.tickets.schemas import (
     UrgeBody,
 )
 from backend.tickets.transitions import TRANSITIONS, Action, Rel, guard, permitted
+from backend.worker.outbox import enqueue
 
 _tickets = table(Ticket)
 _R = TypeVar("_R", Extension, TicketReturn)
@@ -260,27 +260,25 @@ def _record(
     )
     ctx.session.add(event)
     # Consumers (mail, webhooks, OA to-dos) learn about every lifecycle event from here.
-    ctx.session.add(
-        OutboxMessage(
-            topic=f"ticket.{action}",
-            payload={
-                "ticket_id": ticket.id,
-                "ticket_code": ticket.code,
-                "action": action,
-                "from_status": from_status,
-                "to_status": to_status,
-                "lead_department_id": ticket.lead_department_id,
-                "college_id": ticket.college_id,
-                "internal": internal,
-                "at": ctx.now.isoformat(),
-                # Who acted (None where the timeline hides them) and the action's details:
-                # notifications skip the actor and word themselves by them.
-                "actor_id": event.actor_id,
-                "data": data,
-            },
-            created_at=ctx.now,
-            available_at=ctx.now,
-        )
+    enqueue(
+        ctx.session,
+        f"ticket.{action}",
+        {
+            "ticket_id": ticket.id,
+            "ticket_code": ticket.code,
+            "action": action,
+            "from_status": from_status,
+            "to_status": to_status,
+            "lead_department_id": ticket.lead_department_id,
+            "college_id": ticket.college_id,
+            "internal": internal,
+            "at": ctx.now.isoformat(),
+            # Who acted (None where the timeline hides them) and the action's details:
+            # notifications skip the actor and word themselves by them.
+            "actor_id": event.actor_id,
+            "data": data,
+        },
+        ctx.now,
     )
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from backend.core.clock import FrozenClock
-from backend.models import Notification, OutboxMessage
+from backend.models import Notification, OutboxDelivery, OutboxMessage
 from backend.worker.runner import Worker
 from tests.delivery import last_notification_id, notified, pending, queue_event
 from tests.factories import World, create_user
@@ -256,7 +256,10 @@ def test_auto_urge_is_worded_as_the_system(
 def test_a_refused_action_leaves_the_outbox_untouched(world: World, db: Session) -> None:
     w = world
     t = w.ticket_in("submitted")
-    count = sa.select(sa.func.count()).select_from(OutboxMessage)
+    count = sa.select(
+        sa.select(sa.func.count()).select_from(OutboxMessage).scalar_subquery()
+        + sa.select(sa.func.count()).select_from(OutboxDelivery).scalar_subquery()
+    )
     before = db.execute(count).scalar_one()
     r = w.call("college_staff", "POST", f"/tickets/{t['id']}/accept")
     assert r.status_code in (403, 409)
