@@ -18,10 +18,10 @@ exists, once per process.
 
 Which consumers an event gets is decided when it is enqueued, in whatever process enqueues it
 (the API, a worker's sweep, a script). So the routing must not depend on what that process
-happened to import: :func:`consumers_for` loads the plugins first (once; the app factory and
-the worker also load them up front, to pay the imports at start-up). Registering modules import
-nothing but this module and their own package, and loading never happens at import time, so
-the import order cannot change the result.
+happened to import: :func:`consumers_for` loads every plugin first (once; the app factory and
+the worker load them up front, to pay the imports at start-up). Registering is a plain
+assignment run by a plugin's import, and loading runs at call time, never during an import, so
+every process ends up with the same consumers whatever it imported first.
 
 Sweeps and consumers read the worker's settings with :func:`current_settings`.
 """

@@ -2,8 +2,8 @@
 
 Each claimed delivery is made in its own transaction (the consumer's writes + the "sent" mark),
 so one failing delivery neither blocks nor undoes the others, not even another consumer's
-delivery of the same event. Any number of workers may run against
-PostgreSQL; on SQLite they take turns at the write lock.
+delivery of the same event. Any number of workers may run against PostgreSQL; on SQLite they
+take turns at the write lock.
 """
 
 from __future__ import annotations
