@@ -17,7 +17,9 @@ from sqlmodel import col
 
 from backend.config import Settings
 from backend.core.clock import FrozenClock
-from backend.models import Notification, OutboxMessage
+from backend.events.contract import Details
+from backend.events.record import SYSTEM, build
+from backend.models import Notification, OutboxMessage, Ticket
 from backend.worker.runner import Worker
 from tests.conftest import _joined_session
 from tests.factories import World
@@ -92,6 +94,16 @@ def queue_event(db: Session, topic: str, payload: dict[str, Any], now: datetime)
     db.add(msg)
     db.flush()
     return msg
+
+
+def queue_typed(db: Session, details: Details, now: datetime, *, ticket_id: int) -> OutboxMessage:
+    """An event of the contract about a ticket, as the system would write it."""
+    ticket = db.get(Ticket, ticket_id)
+    assert ticket is not None
+    entry = build(
+        ticket, details, who=SYSTEM, now=now, from_status=ticket.status, to_status=ticket.status
+    )
+    return queue_event(db, entry.payload.event, entry.payload.model_dump(mode="json"), now)
 
 
 def pending(db: Session, topic_prefix: str = "") -> list[OutboxMessage]:

@@ -22,7 +22,11 @@ from backend.calendar.service import cached_calendar, load_calendar
 from backend.calendar.workdays import WorkCalendar
 from backend.config import Settings
 from backend.errors import Problem, conflict, forbidden, invalid, not_found
-from backend.models import Extension, OutboxMessage, Ticket, TicketEvent, TicketReturn, table
+from backend.events import record as event_record
+from backend.events.contract import ActorKind, Details
+from backend.events.record import CODE_HOLDER, Who, member
+from backend.models import Extension, Ticket, TicketReturn, table
+from backend.models.enums import Anonymity
 from backend.sla.policies import Levels, levels_for
 from backend.tickets import permissions, views
 from backend.tickets.transitions import TRANSITIONS, Action, Rel, guard, permitted
@@ -178,58 +182,60 @@ def _apply(ctx: Ctx, ticket: Ticket, changes: dict[str, Any]) -> None:
         set_committed_value(ticket, key, value)
 
 
+def acting(ctx: Ctx, ticket: Ticket, rels: frozenset[Rel]) -> Who:
+    """Who takes an action on ``ticket``: from the submitting side, with the anonymity of the
+    ticket(s) they act through (see ``permissions.raised_through``)."""
+    p = ctx.principal
+    if p is None:
+        return CODE_HOLDER
+    through = permissions.raised_through(ctx.session, p, ticket, rels)
+    if through is None:
+        return member(p.user_id, p.unit_id, p.unit_kind)
+    kind = (
+        ActorKind.submitter if rels & {Rel.submitter, Rel.merged_submitter} else ActorKind.college
+    )
+    return submitting_side(p, ticket, through, kind)
+
+
+def submitting_side(p: Principal, ticket: Ticket, through: list[Ticket], kind: ActorKind) -> Who:
+    """An actor from the submitting side of ``ticket``, acting through ``through`` (the ticket
+    itself, their own tickets merged into it, or both)."""
+    if through and all(t.anonymity == Anonymity.named for t in through):
+        return Who(kind, p.user_id, p.unit_id, by_submitter=True, named=True)
+    if [t.id for t in through] == [ticket.id] and ticket.anonymity == Anonymity.department:
+        # Stored; the timeline hides them from whoever this ticket hides its submitter from.
+        return Who(kind, p.user_id, p.unit_id, by_submitter=True, named=False)
+    # Fully anonymous, or acting through another ticket whose anonymity this ticket's timeline
+    # cannot apply: store nothing that leads back, not even a college this ticket does not show.
+    unit = p.unit_id if p.unit_id == ticket.college_id else None
+    return Who(kind, None, unit, by_submitter=True, named=False)
+
+
 def record_event(
     ctx: Ctx,
     ticket: Ticket,
-    action: str,
+    details: Details,
     *,
+    who: Who,
     from_status: str | None,
-    to_status: str | None,
+    to_status: str,
     note: str | None = None,
-    data: dict[str, Any] | None = None,
     internal: bool = False,
-    by_submitter: bool = False,
-    actor: Principal | None = None,
-    hide_actor: bool = False,
+    timeline_data: dict[str, Any] | None = None,
 ) -> None:
-    actor = actor if actor is not None else ctx.principal
-    event = TicketEvent(
-        ticket_id=ticket.id,  # type: ignore[arg-type]
-        action=action,
+    """The timeline event and the outbox event of an action, in its transaction."""
+    entry = event_record.build(
+        ticket,
+        details,
+        who=who,
+        now=ctx.now,
         from_status=from_status,
         to_status=to_status,
-        actor_id=None if (actor is None or hide_actor) else actor.user_id,
-        actor_unit_id=ticket.college_id if hide_actor else (actor.unit_id if actor else None),
-        by_submitter=by_submitter,
         internal=internal,
         note=note,
-        data=data,
-        created_at=ctx.now,
+        timeline_data=timeline_data,
     )
-    ctx.session.add(event)
-    # Consumers (mail, webhooks, OA to-dos) learn about every lifecycle event from here.
-    ctx.session.add(
-        OutboxMessage(
-            topic=f"ticket.{action}",
-            payload={
-                "ticket_id": ticket.id,
-                "ticket_code": ticket.code,
-                "action": action,
-                "from_status": from_status,
-                "to_status": to_status,
-                "lead_department_id": ticket.lead_department_id,
-                "college_id": ticket.college_id,
-                "internal": internal,
-                "at": ctx.now.isoformat(),
-                # Who acted (None where the timeline hides them) and the action's details:
-                # notifications skip the actor and word themselves by them.
-                "actor_id": event.actor_id,
-                "data": data,
-            },
-            created_at=ctx.now,
-            available_at=ctx.now,
-        )
-    )
+    event_record.write(ctx.session, [entry], ctx.now)
 
 
 def transition(
@@ -237,29 +243,30 @@ def transition(
     ticket: Ticket,
     rels: frozenset[Rel],
     action: Action,
-    changes: dict[str, Any] | None = None,
+    changes: dict[str, Any] | None,
+    details: Details,
     *,
     note: str | None = None,
-    data: dict[str, Any] | None = None,
     internal: bool = False,
+    timeline_data: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    assert details.action == action.value, (details, action)
     tr = TRANSITIONS[action]
     from_status = ticket.status
     changes = dict(changes or {})
     if tr.target is not None:
         changes["status"] = tr.target.value
     _apply(ctx, ticket, changes)
-    by_submitter = bool(rels & {Rel.submitter, Rel.code_holder}) and Rel.committee not in rels
     record_event(
         ctx,
         ticket,
-        action.value,
+        details,
+        who=acting(ctx, ticket, rels),
         from_status=from_status,
         to_status=tr.target.value if tr.target else from_status,
         note=note,
-        data=data,
         internal=internal,
-        by_submitter=by_submitter,
+        timeline_data=timeline_data,
     )
     ctx.session.flush()
     return render(ctx, ticket, rels)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from backend.errors import conflict, invalid
+from backend.events import contract as ev
 from backend.models import Ticket
 from backend.models.enums import Status
-from backend.tickets.context import Ctx, begin_action, record_event, transition
+from backend.tickets.context import Ctx, acting, begin_action, record_event, transition
 from backend.tickets.schemas import MergeBody, RejectBody
 from backend.tickets.transitions import Action
 
@@ -20,13 +21,14 @@ def reject(ctx: Ctx, ticket_id: int, body: RejectBody, if_match: str | None) -> 
         rels,
         Action.reject,
         {"reject_reason": body.reason, "closed_at": ctx.now},
+        ev.Rejected(),
         note=body.reason,
     )
 
 
 def withdraw(ctx: Ctx, ticket_id: int, if_match: str | None) -> dict[str, Any]:
     ticket, rels = begin_action(ctx, ticket_id, Action.withdraw, if_match)
-    return transition(ctx, ticket, rels, Action.withdraw, {"closed_at": ctx.now})
+    return transition(ctx, ticket, rels, Action.withdraw, {"closed_at": ctx.now}, ev.Withdrawn())
 
 
 def merge(ctx: Ctx, ticket_id: int, body: MergeBody, if_match: str | None) -> dict[str, Any]:
@@ -43,16 +45,16 @@ def merge(ctx: Ctx, ticket_id: int, body: MergeBody, if_match: str | None) -> di
         ticket,
         rels,
         Action.merge,
-        {"merged_into_id": primary.id, "closed_at": ctx.now},
-        data={"primary_id": primary.id, "primary_code": primary.code},
+        {"merged_into_id": body.primary_id, "closed_at": ctx.now},
+        ev.Merged(primary_id=body.primary_id, primary_code=primary.code),
     )
     record_event(
         ctx,
         primary,
-        "merged_in",
+        ev.MergedIn(merged_id=ticket_id, merged_code=ticket.code),
+        who=acting(ctx, primary, rels),
         from_status=primary.status,
         to_status=primary.status,
-        data={"merged_id": ticket.id, "merged_code": ticket.code},
     )
     ctx.session.flush()
     return out

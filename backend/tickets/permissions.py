@@ -97,6 +97,29 @@ def relations(session: Session, p: Principal, ticket: Ticket) -> frozenset[Rel]:
     return frozenset(rels)
 
 
+SUBMITTING_SIDE = frozenset(
+    {Rel.submitter, Rel.college_head, Rel.merged_submitter, Rel.code_holder}
+)
+
+
+def raised_through(
+    session: Session, p: Principal, ticket: Ticket, rels: frozenset[Rel]
+) -> list[Ticket] | None:
+    """The tickets through which the caller stands on the submitting side of ``ticket``: the
+    ticket itself (its submitter, its college's head) and the caller's own tickets merged into
+    it. None: the caller is not on the submitting side. An action carries their anonymity."""
+    if Rel.committee in rels or not rels & SUBMITTING_SIDE:
+        return None
+    through = [ticket] if rels & {Rel.submitter, Rel.college_head, Rel.code_holder} else []
+    if Rel.merged_submitter in rels:
+        through += session.execute(
+            sa.select(Ticket)
+            .where(col(Ticket.merged_into_id) == ticket.id, _college_own(p, Ticket))
+            .order_by(col(Ticket.id))
+        ).scalars()
+    return through
+
+
 def can_see_submitter(ticket: Ticket, rels: frozenset[Rel]) -> bool:
     if ticket.anonymity == Anonymity.full:
         return False
