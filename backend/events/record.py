@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
+from backend.auth.subject import Subject
 from backend.events.contract import Actor, ActorKind, Details, Event
 from backend.models import OutboxMessage, TicketEvent, table
 from backend.models.enums import Status, UnitKind
@@ -66,9 +67,11 @@ _KIND_OF_UNIT = {
 }
 
 
-def member(user_id: int, unit_id: int, unit_kind: str) -> Who:
-    """A signed-in user acting for their unit (not from the submitting side)."""
-    return Who(_KIND_OF_UNIT[UnitKind(unit_kind)], user_id=user_id, unit_id=unit_id)
+def member(subject: Subject) -> Who:
+    """A subject acting for their unit (not from the submitting side)."""
+    if not subject.is_user or subject.unit_kind is None:
+        return Who(ActorKind.service, unit_id=subject.unit_id)
+    return Who(_KIND_OF_UNIT[UnitKind(subject.unit_kind)], subject.user_id, subject.unit_id)
 
 
 @dataclass(frozen=True)

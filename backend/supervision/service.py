@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from backend.auth.principal import Principal
+from backend.auth.subject import Scope, Subject
 from backend.calendar.service import load_calendar
 from backend.calendar.workdays import WorkCalendar
 from backend.config import Settings
@@ -47,14 +47,14 @@ def _record(
     ticket: Ticket,
     details: ev.Details,
     now: datetime,
-    actor: Principal,
+    actor: Subject,
     note: str | None,
 ) -> None:
     """The timeline event and the outbox event of one step of an order, in its transaction."""
     entry = build(
         ticket,
         details,
-        who=member(actor.user_id, actor.unit_id, actor.unit_kind),
+        who=member(actor),
         now=now,
         from_status=ticket.status,
         to_status=ticket.status,
@@ -171,7 +171,7 @@ def _briefs(
 
 
 def _render(
-    session: Session, p: Principal, orders: Sequence[SupervisionOrder], now: datetime
+    session: Session, p: Subject, orders: Sequence[SupervisionOrder], now: datetime
 ) -> list[SupervisionOut]:
     tickets, units, people = _briefs(session, orders)
     out = []
@@ -205,7 +205,7 @@ def _render(
 
 def list_orders(
     session: Session,
-    p: Principal,
+    p: Subject,
     now: datetime,
     *,
     status: SupervisionStatus | None,
@@ -232,7 +232,7 @@ def list_orders(
     return SupervisionPage(items=items, next_cursor=page[-1].id if len(rows) > limit else None)
 
 
-def _load(session: Session, p: Principal, order_id: int, *, lock: bool = False) -> SupervisionOrder:
+def _load(session: Session, p: Subject, order_id: int, *, lock: bool = False) -> SupervisionOrder:
     q = sa.select(SupervisionOrder).where(col(SupervisionOrder.id) == order_id)
     if lock:
         q = q.with_for_update()
@@ -242,13 +242,14 @@ def _load(session: Session, p: Principal, order_id: int, *, lock: bool = False) 
     return order
 
 
-def get_order(session: Session, p: Principal, order_id: int, now: datetime) -> SupervisionOut:
+def get_order(session: Session, p: Subject, order_id: int, now: datetime) -> SupervisionOut:
     return _render(session, p, [_load(session, p, order_id)], now)[0]
 
 
 def create_order(
-    session: Session, p: Principal, body: SupervisionCreate, now: datetime, settings: Settings
+    session: Session, p: Subject, body: SupervisionCreate, now: datetime, settings: Settings
 ) -> SupervisionOut:
+    p.require(Scope.tickets_write)
     if not p.is_committee:
         raise forbidden("Only the committee raises supervision orders.", "action_forbidden")
     ticket = session.execute(
@@ -278,7 +279,7 @@ def create_order(
         reason=body.reason,
         deadline=deadline,
         auto=False,
-        raised_by_id=p.user_id,
+        raised_by_id=p.person(),
         created_at=now,
         updated_at=now,
     )
@@ -303,9 +304,10 @@ def _state_conflict(order: SupervisionOrder, action: str) -> Any:
 
 
 def acknowledge(
-    session: Session, p: Principal, order_id: int, body: SupervisionAcknowledge, now: datetime
+    session: Session, p: Subject, order_id: int, body: SupervisionAcknowledge, now: datetime
 ) -> SupervisionOut:
     order = _load(session, p, order_id, lock=True)
+    p.require(Scope.tickets_write)
     if not (p.is_department and p.is_head and order.department_id == p.unit_id):
         raise forbidden(
             "The head of the supervised department acknowledges the order.", "action_forbidden"
@@ -314,7 +316,7 @@ def acknowledge(
         raise _state_conflict(order, "acknowledge")
     order.status = SupervisionStatus.acknowledged.value
     order.plan = body.plan
-    order.acknowledged_by_id = p.user_id
+    order.acknowledged_by_id = p.person()
     order.acknowledged_at = now
     order.updated_at = now
     ticket = session.get(Ticket, order.ticket_id)
@@ -328,9 +330,10 @@ def acknowledge(
 
 
 def close(
-    session: Session, p: Principal, order_id: int, body: SupervisionClose, now: datetime
+    session: Session, p: Subject, order_id: int, body: SupervisionClose, now: datetime
 ) -> SupervisionOut:
     order = _load(session, p, order_id, lock=True)
+    p.require(Scope.tickets_write)
     if not p.is_committee:
         raise forbidden("The committee closes supervision orders.", "action_forbidden")
     if order.status != SupervisionStatus.acknowledged:
@@ -344,7 +347,7 @@ def close(
             ticket_status=ticket.status,
         )
     order.status = SupervisionStatus.closed.value
-    order.closed_by_id = p.user_id
+    order.closed_by_id = p.person()
     order.closed_at = now
     order.close_note = body.note
     order.updated_at = now

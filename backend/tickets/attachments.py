@@ -13,6 +13,7 @@ import filetype
 import sqlalchemy as sa
 from sqlmodel import col
 
+from backend.auth.subject import Scope
 from backend.errors import Problem, forbidden, invalid, not_found
 from backend.events.contract import AttachmentAdded
 from backend.models import Attachment
@@ -80,6 +81,8 @@ def _may_upload(status: str, rels: frozenset[Rel]) -> bool:
 
 def upload(ctx: Ctx, ticket_id: int, filename: str, stream: IO[bytes]) -> Attachment:
     ticket, rels = load_visible(ctx, ticket_id)
+    assert ctx.subject is not None
+    ctx.subject.require(Scope.tickets_write)
     if not _may_upload(ticket.status, rels):
         raise forbidden("You may not add attachments to this ticket now.", "upload_forbidden")
     count = ctx.session.execute(

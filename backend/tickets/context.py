@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
 
-from backend.auth.principal import Principal, load_principal
 from backend.auth.security import TokenClaims
+from backend.auth.subject import Scope, Subject, load_user
 from backend.calendar.service import cached_calendar, load_calendar
 from backend.calendar.workdays import WorkCalendar
 from backend.config import Settings
@@ -47,22 +47,22 @@ class Ctx:
         session: Session,
         settings: Settings,
         now: datetime,
-        principal: Principal | None = None,
+        subject: Subject | None = None,
         claims: TokenClaims | None = None,
     ) -> None:
         self.session = session
         self.settings = settings
         self.now = now
-        self._principal = principal
+        self._subject = subject
         self._claims = claims
         self._cutoff: datetime | None = None
         self._levels: dict[tuple[int | None, str], Levels] = {}
 
     @property
-    def principal(self) -> Principal | None:
-        if self._principal is None and self._claims is not None:
-            self._principal = load_principal(self.session, self._claims, self.now)
-        return self._principal
+    def subject(self) -> Subject | None:
+        if self._subject is None and self._claims is not None:
+            self._subject = load_user(self.session, self._claims, self.now)
+        return self._subject
 
     @property
     def tz(self) -> ZoneInfo:
@@ -95,14 +95,14 @@ class Ctx:
 
 
 def load_visible(ctx: Ctx, ticket_id: int, *, lock: bool = False) -> tuple[Ticket, frozenset[Rel]]:
-    assert ctx.principal is not None
+    assert ctx.subject is not None
     q = sa.select(Ticket).where(col(Ticket.id) == ticket_id)
     if lock:
         q = q.with_for_update()
     ticket = ctx.session.execute(q).scalar_one_or_none()
     if ticket is None:
         raise not_found("ticket")
-    rels = permissions.relations(ctx.session, ctx.principal, ticket)
+    rels = permissions.relations(ctx.session, ctx.subject, ticket)
     if not rels:
         raise not_found("ticket")
     return ticket, rels
@@ -185,19 +185,19 @@ def _apply(ctx: Ctx, ticket: Ticket, changes: dict[str, Any]) -> None:
 def acting(ctx: Ctx, ticket: Ticket, rels: frozenset[Rel]) -> Who:
     """Who takes an action on ``ticket``: from the submitting side, with the anonymity of the
     ticket(s) they act through (see ``permissions.raised_through``)."""
-    p = ctx.principal
+    p = ctx.subject
     if p is None:
         return CODE_HOLDER
     through = permissions.raised_through(ctx.session, p, ticket, rels)
-    if through is None:
-        return member(p.user_id, p.unit_id, p.unit_kind)
+    if through is None or not p.is_user:  # a service has nobody to hide
+        return member(p)
     kind = (
         ActorKind.submitter if rels & {Rel.submitter, Rel.merged_submitter} else ActorKind.college
     )
     return submitting_side(p, ticket, through, kind)
 
 
-def submitting_side(p: Principal, ticket: Ticket, through: list[Ticket], kind: ActorKind) -> Who:
+def submitting_side(p: Subject, ticket: Ticket, through: list[Ticket], kind: ActorKind) -> Who:
     """An actor from the submitting side of ``ticket``, acting through ``through`` (the ticket
     itself, their own tickets merged into it, or both)."""
     if through and all(t.anonymity == Anonymity.named for t in through):
@@ -276,6 +276,8 @@ def begin_action(
     ctx: Ctx, ticket_id: int, action: Action, if_match: str | None, *, lock: bool = False
 ) -> tuple[Ticket, frozenset[Rel]]:
     ticket, rels = load_visible(ctx, ticket_id, lock=lock)
+    assert ctx.subject is not None
+    ctx.subject.require(Scope.tickets_write)
     guard(action, ticket.status, rels)
     check_if_match(ticket, if_match)
     return ticket, rels

@@ -109,7 +109,7 @@ def return_ticket(
     ctx: Ctx, ticket_id: int, body: ReturnBody, if_match: str | None
 ) -> dict[str, Any]:
     ticket, rels = begin_action(ctx, ticket_id, Action.return_, if_match)
-    assert ctx.principal is not None
+    assert ctx.subject is not None
     assert ticket.lead_department_id is not None
     td = table(TicketDepartment)
     ctx.session.execute(td.update().where(td.c.ticket_id == ticket.id).values(active=False))
@@ -117,7 +117,7 @@ def return_ticket(
         TicketReturn(
             ticket_id=ticket_id,
             department_id=ticket.lead_department_id,
-            returned_by_id=ctx.principal.user_id,
+            returned_by_id=ctx.subject.person(),
             reason_code=body.reason_code.value,
             reason=body.reason,
             created_at=ctx.now,
@@ -181,14 +181,14 @@ def judge_return(
     ctx: Ctx, ticket_id: int, return_id: int, body: ReturnJudgementBody, if_match: str | None
 ) -> TicketReturn:
     ticket, rels = begin_action(ctx, ticket_id, Action.judge_return, if_match)
-    assert ctx.principal is not None
+    assert ctx.subject is not None
     ret = ctx.session.get(TicketReturn, return_id)
     if ret is None or ret.ticket_id != ticket_id:
         raise not_found("return")
     if ret.reasonable is not None:
         raise conflict("return_judged", "This return was already judged.")
     ret.reasonable = body.reasonable
-    ret.judged_by_id = ctx.principal.user_id
+    ret.judged_by_id = ctx.subject.person()
     ret.judged_at = ctx.now
     ret.judgement_note = body.note
     ctx.session.flush()

@@ -20,27 +20,27 @@ from backend.tickets.transitions import Action
 
 def accept(ctx: Ctx, ticket_id: int, if_match: str | None) -> dict[str, Any]:
     ticket, rels = begin_action(ctx, ticket_id, Action.accept, if_match)
-    assert ctx.principal is not None
+    assert ctx.subject is not None
     return transition(
         ctx,
         ticket,
         rels,
         Action.accept,
-        {"accepted_at": ctx.now, "handler_id": ticket.handler_id or ctx.principal.user_id},
+        {"accepted_at": ctx.now, "handler_id": ticket.handler_id or ctx.subject.user_id},
         ev.Accepted(department_id=ticket.lead_department_id),
     )
 
 
 def add_note(ctx: Ctx, ticket_id: int, body: NoteBody, if_match: str | None) -> dict[str, Any]:
     ticket, rels = begin_action(ctx, ticket_id, Action.note, if_match)
-    assert ctx.principal is not None
+    assert ctx.subject is not None
     return transition(
         ctx,
         ticket,
         rels,
         Action.note,
         None,
-        ev.NoteAdded(department_id=ctx.principal.unit_id),
+        ev.NoteAdded(department_id=ctx.subject.unit_id),
         note=body.content,
         internal=body.internal,
     )
@@ -50,7 +50,7 @@ def request_extension(
     ctx: Ctx, ticket_id: int, body: ExtensionBody, if_match: str | None
 ) -> Extension:
     ticket, rels = begin_action(ctx, ticket_id, Action.request_extension, if_match)
-    assert ctx.principal is not None
+    assert ctx.subject is not None
     assert ticket.lead_department_id is not None
     longest = ctx.levels_of(ticket).max_extension_days
     if body.days > longest:
@@ -65,7 +65,7 @@ def request_extension(
     ext = Extension(
         ticket_id=ticket_id,
         department_id=ticket.lead_department_id,
-        requested_by_id=ctx.principal.user_id,
+        requested_by_id=ctx.subject.person(),
         days=body.days,
         reason=body.reason,
         previous_reply_due_at=ticket.reply_due_at,
@@ -90,7 +90,7 @@ def decide_extension(
     ctx: Ctx, ticket_id: int, extension_id: int, body: ExtensionDecisionBody, if_match: str | None
 ) -> Extension:
     ticket, rels = begin_action(ctx, ticket_id, Action.decide_extension, if_match)
-    assert ctx.principal is not None
+    assert ctx.subject is not None
     ext = ctx.session.get(Extension, extension_id)
     if ext is None or ext.ticket_id != ticket_id:
         raise not_found("extension")
@@ -98,7 +98,7 @@ def decide_extension(
         raise conflict("extension_decided", "This extension request was already decided.")
     changes: dict[str, Any] = {}
     ext.status = "approved" if body.approved else "denied"
-    ext.decided_by_id = ctx.principal.user_id
+    ext.decided_by_id = ctx.subject.person()
     ext.decided_at = ctx.now
     ext.decision_note = body.note
     if body.approved:

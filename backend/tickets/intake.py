@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from backend.auth.subject import Scope
 from backend.errors import forbidden, invalid
 from backend.events import contract as ev
 from backend.events.contract import ActorKind
@@ -58,8 +59,9 @@ def check_category(session: Session, category_id: int) -> None:
 
 
 def create_ticket(ctx: Ctx, body: TicketCreate) -> tuple[Ticket, str | None]:
-    p = ctx.principal
+    p = ctx.subject
     assert p is not None
+    p.require(Scope.tickets_write)
     if p.is_department:
         raise forbidden("Departments receive tickets; they do not raise them.", "cannot_submit")
     if body.category_id is not None:
@@ -135,12 +137,12 @@ def insert_ticket(ctx: Ctx, *, tracking_code: str | None, **fields: Any) -> Tick
 
 
 def _raiser(ctx: Ctx, ticket: Ticket) -> Who:
-    p = ctx.principal
+    p = ctx.subject
     if p is None:
         return CODE_HOLDER
     if p.is_committee:
         if ticket.anonymity == Anonymity.full:
             # Recorded for someone fully anonymous: the recorder must not lead back to them.
             return Who(ActorKind.committee, by_submitter=True, named=False)
-        return member(p.user_id, p.unit_id, p.unit_kind)
+        return member(p)
     return submitting_side(p, ticket, [ticket], ActorKind.submitter)

@@ -13,11 +13,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from backend.auth.principal import Principal
 from backend.config import Settings
 from backend.core.clock import FrozenClock
 from backend.events import contract
-from backend.models import Attachment, OutboxMessage, Ticket, Unit, User
+from backend.models import Attachment, OutboxMessage, Ticket, User
 from backend.tickets import closing, permissions
 from backend.tickets.context import Ctx
 from backend.tickets.schemas import ScoreBody
@@ -121,25 +120,6 @@ def test_a_college_head_scoring_a_department_tier_ticket_is_hidden_from_the_depa
     assert dict(_payload_actors(db, t["id"]))["ticket.score"].user_id is None
 
 
-def _principal(db: Session, user: User) -> Principal:
-    unit = db.get(Unit, user.unit_id)
-    assert unit is not None
-    assert unit.id is not None
-    assert user.id is not None
-    return Principal(
-        user_id=user.id,
-        username=user.username,
-        display_name=user.display_name,
-        role=user.role,
-        is_admin=user.is_admin,
-        unit_id=unit.id,
-        unit_kind=unit.kind,
-        unit_name=unit.name,
-        unit_code=unit.code,
-        session_id="test",
-    )
-
-
 def test_a_merged_submitter_acting_on_the_root_stays_unnamed(
     world: World, db: Session, settings: Settings, clock: FrozenClock
 ) -> None:
@@ -155,8 +135,8 @@ def test_a_merged_submitter_acting_on_the_root_stays_unnamed(
     # submitter may act on the root; whatever they may do must carry their ticket's anonymity.
     ticket = db.get(Ticket, root["id"], populate_existing=True)
     assert ticket is not None
-    p = _principal(db, staff)
-    ctx = Ctx(session=db, settings=settings, now=clock.now(), principal=p)
+    p = w.subject("college_staff")
+    ctx = Ctx(session=db, settings=settings, now=clock.now(), subject=p)
     rels = permissions.relations(db, p, ticket)
     assert Rel.merged_submitter in rels
     closing.apply_score(ctx, ticket, rels, ScoreBody(**SCORE), via="college")
