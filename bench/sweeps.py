@@ -168,7 +168,8 @@ def timed_sweeps(url: str, reset_watermarks: bool = False) -> dict[str, Any]:
     from backend.config import Settings
     from backend.db import make_engine, session_scope
     from backend.models import SlaWatermark
-    from backend.sla.sweeps import sweep_overdue, sweep_reminders, sweep_supervision
+    from backend.sla.sweeps import sweep_overdue, sweep_reminders
+    from backend.supervision.sweeps import sweep_supervision
     from backend.worker import registry
 
     # What a worker does at start-up: the first event routed must not pay the plugin imports.

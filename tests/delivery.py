@@ -17,7 +17,9 @@ from sqlmodel import col
 
 from backend.config import Settings
 from backend.core.clock import FrozenClock
-from backend.models import Notification, OutboxDelivery, OutboxMessage
+from backend.events.contract import Details
+from backend.events.record import SYSTEM, build
+from backend.models import Notification, OutboxDelivery, OutboxMessage, Ticket
 from backend.worker.outbox import enqueue
 from backend.worker.runner import Worker
 from tests.conftest import _joined_session
@@ -91,6 +93,16 @@ def last_notification_id(db: Session) -> int:
 def queue_event(db: Session, topic: str, payload: dict[str, Any], now: datetime) -> int:
     """An event as the application writes one (with a delivery per consumer); its id."""
     return enqueue(db, topic, payload, now)
+
+
+def queue_typed(db: Session, details: Details, now: datetime, *, ticket_id: int) -> int:
+    """An event of the contract about a ticket, as the system would write it."""
+    ticket = db.get(Ticket, ticket_id)
+    assert ticket is not None
+    entry = build(
+        ticket, details, who=SYSTEM, now=now, from_status=ticket.status, to_status=ticket.status
+    )
+    return queue_event(db, entry.payload.event, entry.payload.model_dump(mode="json"), now)
 
 
 def deliveries(db: Session, event_id: int) -> dict[str, OutboxDelivery]:

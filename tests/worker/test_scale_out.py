@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -29,6 +30,8 @@ from sqlmodel import col
 
 from backend.config import Settings
 from backend.db import make_engine, session_scope
+from backend.events.contract import Dispatched
+from backend.events.record import SYSTEM, build
 from backend.models import Notification, OutboxDelivery, Ticket
 from backend.models.enums import Role, UnitKind
 from backend.worker.outbox import enqueue
@@ -178,6 +181,16 @@ def _department_with_members(db: Db) -> tuple[int, list[str]]:
         return dept.id, addresses
 
 
+def _dispatch_payload(ticket: Ticket, dept_id: int, now: datetime) -> dict[str, Any]:
+    details = Dispatched(
+        lead_department_id=dept_id, assisting_department_ids=[], accept_due_at=now, reply_due_at=now
+    )
+    entry = build(
+        ticket, details, who=SYSTEM, now=now, from_status="submitted", to_status="dispatched"
+    )
+    return entry.payload.model_dump(mode="json")
+
+
 def _queue_dispatch_events(db: Db, dept_id: int) -> None:
     now = datetime.now(UTC)
     with session_scope(db.engine) as s:
@@ -196,19 +209,7 @@ def _queue_dispatch_events(db: Db, dept_id: int) -> None:
         s.add_all(tickets)
         s.flush()
         for t in tickets:
-            enqueue(
-                s,
-                "ticket.dispatch",
-                {
-                    "ticket_id": t.id,
-                    "ticket_code": t.code,
-                    "action": "dispatch",
-                    "lead_department_id": dept_id,
-                    "actor_id": None,
-                    "data": None,
-                },
-                now,
-            )
+            enqueue(s, "ticket.dispatch", _dispatch_payload(t, dept_id, now), now)
 
 
 def test_two_workers_deliver_every_notice_exactly_once(
