@@ -1,7 +1,9 @@
 """The worker's handler for ``mail.send`` outbox rows: payload {to, subject, body, ...}.
 
 Rows are rendered when they are queued, so sending needs no database: the handler holds no
-transaction while it talks to the SMTP server.
+transaction while it talks to the SMTP server. A row queued outside office hours waits for the
+next opening: nobody gets a reminder mail at night. (The in-app notice it belongs to is there at
+once: it is read when someone opens the app, it wakes nobody.)
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from backend.calendar.service import cached_calendar
 from backend.config import Settings
 from backend.mail.sender import SmtpSender, build_message
 from backend.models import OutboxMessage
@@ -20,15 +23,23 @@ TOPIC = "mail.send"
 
 
 def queue_mail(
-    session: Session, now: datetime, *, to: str, subject: str, body: str, **extra: Any
+    session: Session,
+    settings: Settings,
+    now: datetime,
+    *,
+    to: str,
+    subject: str,
+    body: str,
+    **extra: Any,
 ) -> None:
-    """Add a ``mail.send`` row to the outbox, in the caller's transaction."""
+    """Add a ``mail.send`` row to the outbox, in the caller's transaction, to be sent in
+    office hours."""
     session.add(
         OutboxMessage(
             topic=TOPIC,
             payload={"to": to, "subject": subject, "body": body, **extra},
             created_at=now,
-            available_at=now,
+            available_at=cached_calendar(session, settings).next_office_instant(now),
         )
     )
 

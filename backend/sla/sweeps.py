@@ -17,6 +17,10 @@ the indexed ``due_at`` and skips marked tickets with an index probe:
   cutoff of the last complete sweep. A steady-state sweep reads the tickets that fell due since
   the last one, not every overdue ticket again.
 
+The sweeps act only in office hours (``WorkCalendar.in_office``): what they make reaches people
+(events, notifications, mail), and nobody is reminded or urged at night. A sweep outside them
+does nothing and leaves its watermark; the first sweep after the opening catches up.
+
 On PostgreSQL the candidate rows are locked ``FOR UPDATE SKIP LOCKED``: concurrent sweeps split
 the work instead of waiting for each other, and a ticket cannot change under the sweep between
 reading it and acting on it. SQLite has one writer at a time anyway.
@@ -218,6 +222,8 @@ def sweep_reminders(session: Session, now: datetime, settings: Settings) -> int:
     if longest <= 0:
         return 0
     cal = load_calendar(session, settings)
+    if not cal.in_office(now):
+        return 0
     rows = candidates(
         session,
         "reminder",
@@ -302,6 +308,8 @@ def _watermarked(
 def sweep_overdue(session: Session, now: datetime, settings: Settings) -> int:
     """The working day after a missed deadline: mark it overdue and urge the department."""
     cal = load_calendar(session, settings)
+    if not cal.in_office(now):
+        return 0
 
     def urge(rows: list[Due]) -> list[Due]:
         session.execute(
@@ -371,6 +379,8 @@ def sweep_supervision(session: Session, now: datetime, settings: Settings) -> in
     from backend.supervision.service import raise_order_rows
 
     cal = load_calendar(session, settings)
+    if not cal.in_office(now):
+        return 0
     days = settings.supervision_after_days
 
     def supervise(rows: list[Due]) -> list[Due]:
