@@ -438,7 +438,7 @@ def test_overdue_flag_and_filter_flip_after_the_accept_deadline(
 ) -> None:
     t = world.ticket_in("dispatched")
     tid = t["id"]
-    fresh = world.submit()  # not yet overdue either: due Tuesday 22:00
+    fresh = world.submit()  # not yet overdue either: due Tuesday 14:30
     accept_due = at(t["accept_due_at"])
 
     for role in ("committee_staff", "dept_lead_staff"):
@@ -449,11 +449,14 @@ def test_overdue_flag_and_filter_flip_after_the_accept_deadline(
     travel(world, clock, accept_due - clock.now())  # exactly at the deadline: not yet late
     assert tid not in listed_ids(world, "committee_staff", overdue="true")
 
-    # Missed, but the ticket is overdue only from the next working day (Thursday 00:00).
+    # Missed, but the ticket is overdue only from the next working day, which begins at its
+    # opening (Thursday 08:30): not at midnight.
     travel(world, clock, timedelta(minutes=1))
     assert tid not in listed_ids(world, "committee_staff", overdue="true")
     assert world.ok("committee_staff", "GET", f"/tickets/{tid}")["overdue"] is False
-    thursday = datetime(2026, 3, 12, 0, 0, tzinfo=T0.tzinfo)
+    travel(world, clock, datetime(2026, 3, 12, 0, 0, tzinfo=T0.tzinfo) - clock.now())
+    assert tid not in listed_ids(world, "committee_staff", overdue="true")
+    thursday = datetime(2026, 3, 12, 8, 30, tzinfo=T0.tzinfo)
     travel(world, clock, thursday - timedelta(microseconds=1) - clock.now())
     assert tid not in listed_ids(world, "committee_staff", overdue="true")
     travel(world, clock, timedelta(microseconds=1))

@@ -34,7 +34,7 @@ from backend.models import Notification, OutboxMessage, Ticket
 from backend.models.enums import Role, UnitKind
 from tests import pg_probe
 from tests.conftest import BACKEND, TEST_SECRET, create_pg_database, drop_pg_database, pg_url
-from tests.factories import committee_unit, create_unit, create_user
+from tests.factories import committee_unit, create_unit, create_user, office_always_open
 from tests.smtp import SmtpServer, smtp_server
 
 pytestmark = pytest.mark.skipif(
@@ -176,6 +176,7 @@ def wait_until(predicate: object, what: str, timeout: float = WAIT_S) -> None:
 
 def _department_with_members(db: Db) -> tuple[int, list[str]]:
     with session_scope(db.engine) as s:
+        office_always_open(s)  # the workers run on the wall clock
         committee_unit(s)
         dept = create_unit(s, UnitKind.department)
         addresses = []
