@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from backend.calendar import service
 from backend.calendar.schemas import OfficeHoursIn, OfficeHoursOut, clock, parse_clock
@@ -99,7 +100,7 @@ def list_workdays(
     return days
 
 
-def _office_hours_out(session: DbSession) -> OfficeHoursOut:
+def _office_hours_out(session: Session) -> OfficeHoursOut:
     row = service.office_hours_row(session)
     hours = service.hours_of(row)
     return OfficeHoursOut(
