@@ -34,7 +34,8 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 SH = ZoneInfo("Asia/Shanghai")
-NOW = datetime(2026, 3, 24, 9, 0, tzinfo=SH)  # a Tuesday in term time
+# A Tuesday in term time, in office hours: the sweeps act only then.
+NOW = datetime(2026, 3, 24, 9, 0, tzinfo=SH)
 
 
 def _pg_database() -> tuple[str, str]:

@@ -1,7 +1,9 @@
 """The ``mail`` consumer of ``mail.send`` outbox events: payload {to, subject, body, ...}.
 
 Mails are rendered when they are queued, so sending needs no database: the consumer holds no
-transaction while it talks to the SMTP server.
+transaction while it talks to the SMTP server. A mail queued outside office hours waits for the
+next opening: nobody gets a reminder mail at night. (The in-app notice it belongs to is there at
+once: it is read when someone opens the app, it wakes nobody.)
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from backend.calendar.service import cached_calendar
 from backend.config import Settings
 from backend.mail.sender import SmtpSender, build_message
 from backend.models import OutboxMessage
@@ -21,10 +24,24 @@ TOPIC = "mail.send"
 
 
 def queue_mail(
-    session: Session, now: datetime, *, to: str, subject: str, body: str, **extra: Any
+    session: Session,
+    settings: Settings,
+    now: datetime,
+    *,
+    to: str,
+    subject: str,
+    body: str,
+    **extra: Any,
 ) -> None:
-    """Add a ``mail.send`` event to the outbox, in the caller's transaction."""
-    enqueue(session, TOPIC, {"to": to, "subject": subject, "body": body, **extra}, now)
+    """Add a ``mail.send`` event to the outbox, in the caller's transaction, to be sent in
+    office hours."""
+    enqueue(
+        session,
+        TOPIC,
+        {"to": to, "subject": subject, "body": body, **extra},
+        now,
+        available_at=cached_calendar(session, settings).next_office_instant(now),
+    )
 
 
 def send_mail(_session: Session, message: OutboxMessage, delivery: Delivery) -> None:

@@ -6,7 +6,7 @@ so that the database stays readable and migrations stay trivial when a value is 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,6 +22,7 @@ __all__ = [
     "Extension",
     "IdempotencyRecord",
     "Notification",
+    "OfficeHoursSetting",
     "OutboxDelivery",
     "OutboxMessage",
     "RateBucket",
@@ -257,6 +258,20 @@ class CalendarDay(SQLModel, table=True):
     day: date = Field(primary_key=True)
     is_workday: bool
     note: str | None = Field(default=None, max_length=200)
+    updated_by_id: int | None = Field(default=None, foreign_key="users.id")
+    updated_at: datetime = _created()
+
+
+class OfficeHoursSetting(SQLModel, table=True):
+    """The committee's office hours (one row, id 1; none means the defaults, 08:30–17:30).
+    Deadlines and the notices they cause fall inside them (DOMAIN.md, "Deadlines")."""
+
+    __tablename__ = "office_hours"
+    __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)
+
+    id: int = Field(default=1, primary_key=True)
+    opens: time
+    closes: time
     updated_by_id: int | None = Field(default=None, foreign_key="users.id")
     updated_at: datetime = _created()
 

@@ -2,9 +2,9 @@
 
 The worker calls :func:`fan_out` (the ``notifications`` consumer) for every ``ticket.*``,
 ``sla.*`` and ``supervision.*`` event in the transaction that marks its delivery made: the
-notifications and their ``mail.send`` events appear together with that mark, or not at all. Each event is read as its
-typed payload (``backend.events.contract``): what a notice says comes from there, never from
-guessed keys.
+notifications and their ``mail.send`` events appear together with that mark, or not at all.
+Each event is read as its typed payload (``backend.events.contract``): what a notice says comes
+from there, never from guessed keys.
 
 Texts never name the person who raised a ticket: a department must not learn who raised an
 anonymous one, and the committee reads names on the ticket itself.

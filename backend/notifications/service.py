@@ -95,6 +95,7 @@ def notify(
             )
             queue_mail(
                 session,
+                settings,
                 now,
                 to=user.email,
                 subject=subject,

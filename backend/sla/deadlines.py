@@ -54,7 +54,7 @@ def within_reminder_lead(cal: WorkCalendar, d: Due, lead: float, now: datetime) 
 
 
 def overdue_cutoff(cal: WorkCalendar, now: datetime, days: int = 1) -> datetime:
-    """Deadlines at or before this instant are ``days`` working days overdue: local 00:00 of
+    """Deadlines at or before this instant are ``days`` working days overdue: the opening of
     the ``days``-th most recent working day."""
     return workday_start(cal, now, days)
 

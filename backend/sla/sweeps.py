@@ -10,9 +10,13 @@ the indexed ``due_at`` and skips marked tickets with an index probe:
 
 - reminders: ``now < due_at <= now + the longest reminder lead`` — the tickets due soon;
 - overdue and supervision: ``watermark - look-back < due_at <= cutoff``, where the cutoff is
-  local 00:00 of the most recent (resp. N-th most recent) working day and the watermark is the
+  the opening of the most recent (resp. N-th most recent) working day and the watermark is the
   cutoff of the last complete sweep. A steady-state sweep reads the tickets that fell due since
   the last one, not every overdue ticket again.
+
+The sweeps act only in office hours (``WorkCalendar.in_office``): what they make reaches people
+(events, notifications, mail), and nobody is reminded or urged at night. A sweep outside them
+does nothing and leaves its watermark; the first sweep after the opening catches up.
 """
 
 from __future__ import annotations
@@ -51,6 +55,8 @@ def sweep_reminders(session: Session, now: datetime, settings: Settings) -> int:
     if longest <= 0:
         return 0
     cal = load_calendar(session, settings)
+    if not cal.in_office(now):
+        return 0
     rows = candidates(
         session,
         "reminder",
@@ -88,6 +94,8 @@ def sweep_reminders(session: Session, now: datetime, settings: Settings) -> int:
 def sweep_overdue(session: Session, now: datetime, settings: Settings) -> int:
     """The working day after a missed deadline: mark it overdue and urge the department."""
     cal = load_calendar(session, settings)
+    if not cal.in_office(now):
+        return 0
 
     def urge(rows: list[Due]) -> list[Due]:
         session.execute(

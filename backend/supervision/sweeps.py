@@ -21,6 +21,8 @@ from backend.worker.registry import current_settings, register_sweep
 def sweep_supervision(session: Session, now: datetime, settings: Settings) -> int:
     """N working days overdue: raise a supervision order (unless one is still open)."""
     cal = load_calendar(session, settings)
+    if not cal.in_office(now):  # nobody is pressed at night (see backend.sla.sweeps)
+        return 0
     days = settings.supervision_after_days
 
     def supervise(rows: list[Due]) -> list[Due]:

@@ -51,9 +51,10 @@ def due_for(status: str, deadlines: dict[str, Any]) -> datetime | None:
 
 def overdue_cutoff(cal: WorkCalendar, now: datetime) -> datetime:
     """The working day after a missed deadline the ticket is overdue: a deadline is missed "by
-    a working day" when it lies at or before local 00:00 of the most recent working day up to
-    today. A deadline at exactly 00:00 closes the day before (see WorkCalendar), hence "at or
-    before". One instant per day and calendar, so "overdue" stays a range on due_at."""
+    a working day" when it lies at or before the opening of the most recent working day that
+    has opened (a deadline at the close of day N is overdue from the opening of the next
+    working day, and not at night). One instant per day and calendar, so "overdue" stays a
+    range on due_at."""
     return workday_start(cal, now, 1)
 
 

@@ -54,8 +54,8 @@ def test_the_whole_life_of_an_order(world: World, clock: FrozenClock) -> None:
     assert o["department"]["id"] == world.dept_lead.id
     assert o["ticket"] == {"id": tid, "code": t["code"], "title": t["title"], "status": "accepted"}
     assert o["raised_by"]["id"] == world["committee_staff"].id
-    # Default new deadline: three working days (Tuesday 10:00 → Friday 10:00).
-    assert o["deadline"] == "2026-03-13T10:00:00+08:00"
+    # Default new deadline: three working days (Tuesday 10:00 → Friday's close).
+    assert o["deadline"] == "2026-03-13T17:30:00+08:00"
     assert o["allowed_actions"] == []
     oid = o["id"]
 

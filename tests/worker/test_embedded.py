@@ -18,7 +18,13 @@ from backend.main import create_app, create_served_app
 from backend.models import Notification, OutboxDelivery
 from backend.models.enums import Role, UnitKind
 from tests.conftest import TEST_SECRET
-from tests.factories import committee_unit, create_unit, create_user, headers_for
+from tests.factories import (
+    committee_unit,
+    create_unit,
+    create_user,
+    headers_for,
+    office_always_open,
+)
 from tests.smtp import SmtpServer
 
 
@@ -67,6 +73,7 @@ def test_the_embedded_worker_delivers(tmp_path: Path, smtp: SmtpServer) -> None:
             clerk = create_user(s, committee, Role.staff, email="clerk@example.edu.cn")
             student = create_user(s, college, Role.staff)
             headers = headers_for(s, settings, student)
+            office_always_open(s, settings.timezone)  # the worker runs on the wall clock
         app = create_app(
             settings,
             session_factory=lambda write=True: open_session(engine, write=write),

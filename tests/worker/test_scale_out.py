@@ -36,7 +36,7 @@ from backend.models import Notification, OutboxDelivery, Ticket
 from backend.models.enums import Role, UnitKind
 from backend.worker.outbox import enqueue
 from tests.conftest import BACKEND, TEST_SECRET
-from tests.factories import committee_unit, create_unit, create_user
+from tests.factories import committee_unit, create_unit, create_user, office_always_open
 from tests.own_db import own_database
 from tests.smtp import SmtpServer, smtp_server
 
@@ -169,6 +169,7 @@ def wait_until(predicate: object, what: str, timeout: float = WAIT_S) -> None:
 
 def _department_with_members(db: Db) -> tuple[int, list[str]]:
     with session_scope(db.engine) as s:
+        office_always_open(s)  # the workers run on the wall clock
         committee_unit(s)
         dept = create_unit(s, UnitKind.department)
         addresses = []
