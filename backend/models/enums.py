@@ -111,3 +111,13 @@ class SupervisionStatus(StrEnum):
 
 # Orders that still press their department: at most one per ticket and department.
 LIVE_SUPERVISION = frozenset({SupervisionStatus.open, SupervisionStatus.acknowledged})
+
+
+class VoidReason(StrEnum):
+    """The ticket action by which the department let go of the ticket, ending its order as
+    ``void`` (orders ended by migration 0006 say ``migration`` instead)."""
+
+    returned = "return"
+    rejected = "reject"
+    withdrawn = "withdraw"
+    merged = "merge"

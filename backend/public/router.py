@@ -57,7 +57,7 @@ def _lookup_limit(ctx: context.Ctx, request: Request) -> None:
 
 
 async def get_public_ctx(session: DbSession, settings: SettingsDep, now: Now) -> context.Ctx:
-    return context.Ctx(session=session, settings=settings, now=now, principal=None)
+    return context.Ctx(session=session, settings=settings, now=now, subject=None)
 
 
 PublicCtx = Annotated[context.Ctx, Depends(get_public_ctx)]

@@ -4,27 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from backend.auth.principal import Principal
+from backend.auth.subject import Scope, Subject
 from backend.calendar.service import load_calendar
 from backend.calendar.workdays import WorkCalendar
 from backend.config import Settings
 from backend.errors import conflict, forbidden, invalid, not_found
+from backend.events import contract as ev
+from backend.events.record import SYSTEM, Entry, Who, build, member, write
 from backend.models import (
-    OutboxMessage,
     SupervisionOrder,
     Ticket,
-    TicketEvent,
     Unit,
     User,
     table,
 )
-from backend.models.enums import LIVE_SUPERVISION, Status, SupervisionStatus
+from backend.models.enums import LIVE_SUPERVISION, Status, SupervisionStatus, VoidReason
+from backend.sla.deadlines import STAGE_ZH, Due, supervision_deadline
 from backend.supervision import permissions
 from backend.supervision.schemas import (
     SupervisionAcknowledge,
@@ -35,59 +36,38 @@ from backend.supervision.schemas import (
 )
 from backend.tickets.schemas import TicketRef, UnitBrief, UserBrief
 
-if TYPE_CHECKING:
-    from backend.sla.sweeps import Due
-
 # The department holds the ticket: an order can press it.
 HELD = frozenset({Status.dispatched.value, Status.accepted.value})
 # The department has answered: the committee may close the order.
 ANSWERED = frozenset({Status.replied.value, Status.revisited.value, Status.closed.value})
-STAGE_ZH = {Status.dispatched.value: "签收", Status.accepted.value: "答复"}
+
+
+def _entry(
+    ticket: Ticket, details: ev.Details, now: datetime, who: Who, note: str | None = None
+) -> Entry:
+    """The timeline event and the outbox event of one step of an order."""
+    return build(
+        ticket,
+        details,
+        who=who,
+        now=now,
+        from_status=ticket.status,
+        to_status=ticket.status,
+        internal=True,  # between the committee and the department
+        note=note,
+    )
 
 
 def _record(
     session: Session,
-    order: SupervisionOrder,
-    ticket_code: str,
-    ticket_status: str,
-    action: str,
-    topic: str,
+    ticket: Ticket,
+    details: ev.Details,
     now: datetime,
-    actor: Principal | None,
+    who: Who,
     note: str | None,
-    extra: dict[str, Any] | None = None,
 ) -> None:
-    """The timeline event and the outbox event of one step of an order, in its transaction."""
-    assert order.id is not None
-    details = {"order_id": order.id, "auto": order.auto, "department_id": order.department_id}
-    session.add(
-        TicketEvent(
-            ticket_id=order.ticket_id,
-            action=action,
-            from_status=ticket_status,
-            to_status=ticket_status,
-            actor_id=actor.user_id if actor else None,
-            actor_unit_id=actor.unit_id if actor else None,
-            internal=True,  # between the committee and the department
-            note=note,
-            data={**details, **(extra or {})},
-            created_at=now,
-        )
-    )
-    session.add(
-        OutboxMessage(
-            topic=topic,
-            payload={
-                "order_id": order.id,
-                "ticket_id": order.ticket_id,
-                "ticket_code": ticket_code,
-                "department_id": order.department_id,
-                **(extra or {}),
-            },
-            created_at=now,
-            available_at=now,
-        )
-    )
+    """One step of an order, written in its transaction."""
+    write(session, [_entry(ticket, details, now, who, note)], now)
 
 
 def _live_orders(session: Session, ticket_ids: Iterable[int]) -> set[tuple[int, int]]:
@@ -114,7 +94,7 @@ def raise_order_rows(
     department holding the ticket has a live order on it already. Returns the tickets it did
     nothing for."""
     live = _live_orders(session, (d.id for d in rows))
-    deadline = cal.add_working_days(now, settings.supervision_deadline_days)
+    deadline = supervision_deadline(cal, now, settings)
     todo: list[Due] = []
     skipped: list[Due] = []
     for d in rows:
@@ -122,13 +102,14 @@ def raise_order_rows(
         (skipped if busy else todo).append(d)
     if not todo:
         return skipped
+    departments = [d.lead_department_id for d in todo if d.lead_department_id is not None]
     # Core statements: a sweep may raise thousands at once (ORM objects would cost 10x).
     orders = table(SupervisionOrder)
     values = [
         {
             "ticket_id": d.id,
-            "department_id": d.lead_department_id,
-            "reason": f"超过{STAGE_ZH[d.status]}期限（"
+            "department_id": department_id,
+            "reason": f"超过{STAGE_ZH[d.stage]}期限（"
             f"{d.due_at.astimezone(cal.tz):%Y-%m-%d %H:%M}）{days}个工作日仍未办理，系统自动督办。",
             "deadline": deadline,
             "auto": True,
@@ -136,44 +117,32 @@ def raise_order_rows(
             "created_at": now,
             "updated_at": now,
         }
-        for d in todo
+        for d, department_id in zip(todo, departments, strict=True)
     ]
     ids = session.execute(
         orders.insert().returning(orders.c.id, sort_by_parameter_order=True), values
     ).scalars()
-    events, outbox = [], []
-    for d, order_id in zip(todo, ids, strict=True):
-        events.append(
-            {
-                "ticket_id": d.id,
-                "action": "supervise",
-                "from_status": d.status,
-                "to_status": d.status,
-                "actor_id": None,
-                "actor_unit_id": None,
-                "by_submitter": False,
-                "internal": True,
-                "note": None,
-                "data": {"order_id": order_id, "auto": True, "department_id": d.lead_department_id},
-                "created_at": now,
-            }
-        )
-        outbox.append(
-            {
-                "topic": "supervision.raised",
-                "payload": {
-                    "order_id": order_id,
-                    "ticket_id": d.id,
-                    "ticket_code": d.code,
-                    "department_id": d.lead_department_id,
-                },
-                "created_at": now,
-                "available_at": now,
-                "attempts": 0,
-            }
-        )
-    session.execute(table(TicketEvent).insert(), events)
-    session.execute(table(OutboxMessage).insert(), outbox)
+    write(
+        session,
+        [
+            build(
+                d,
+                ev.SupervisionRaised(
+                    order_id=order_id,
+                    department_id=department_id,
+                    auto=True,
+                    deadline=deadline,
+                ),
+                who=SYSTEM,
+                now=now,
+                from_status=d.status,
+                to_status=d.status,
+                internal=True,
+            )
+            for d, department_id, order_id in zip(todo, departments, ids, strict=True)
+        ],
+        now,
+    )
     return skipped
 
 
@@ -213,7 +182,7 @@ def _briefs(
 
 
 def _render(
-    session: Session, p: Principal, orders: Sequence[SupervisionOrder], now: datetime
+    session: Session, p: Subject, orders: Sequence[SupervisionOrder], now: datetime
 ) -> list[SupervisionOut]:
     tickets, units, people = _briefs(session, orders)
     out = []
@@ -250,7 +219,7 @@ def _render(
 
 def list_orders(
     session: Session,
-    p: Principal,
+    p: Subject,
     now: datetime,
     *,
     status: SupervisionStatus | None,
@@ -277,7 +246,7 @@ def list_orders(
     return SupervisionPage(items=items, next_cursor=page[-1].id if len(rows) > limit else None)
 
 
-def _load(session: Session, p: Principal, order_id: int, *, lock: bool = False) -> SupervisionOrder:
+def _load(session: Session, p: Subject, order_id: int, *, lock: bool = False) -> SupervisionOrder:
     q = sa.select(SupervisionOrder).where(col(SupervisionOrder.id) == order_id)
     if lock:
         q = q.with_for_update()
@@ -287,13 +256,14 @@ def _load(session: Session, p: Principal, order_id: int, *, lock: bool = False) 
     return order
 
 
-def get_order(session: Session, p: Principal, order_id: int, now: datetime) -> SupervisionOut:
+def get_order(session: Session, p: Subject, order_id: int, now: datetime) -> SupervisionOut:
     return _render(session, p, [_load(session, p, order_id)], now)[0]
 
 
 def create_order(
-    session: Session, p: Principal, body: SupervisionCreate, now: datetime, settings: Settings
+    session: Session, p: Subject, body: SupervisionCreate, now: datetime, settings: Settings
 ) -> SupervisionOut:
+    p.require(Scope.tickets_write)
     if not p.is_committee:
         raise forbidden("Only the committee raises supervision orders.", "action_forbidden")
     ticket = session.execute(
@@ -315,7 +285,7 @@ def create_order(
     cal = load_calendar(session, settings)
     deadline = body.deadline
     if deadline is None:
-        deadline = cal.add_working_days(now, settings.supervision_deadline_days)
+        deadline = supervision_deadline(cal, now, settings)
     elif deadline.tzinfo is None:
         raise invalid("naive_datetime", "deadline needs a time zone offset.")
     elif deadline <= now:
@@ -326,23 +296,17 @@ def create_order(
         reason=body.reason,
         deadline=deadline,
         auto=False,
-        raised_by_id=p.user_id,
+        raised_by_id=p.person(),
         created_at=now,
         updated_at=now,
     )
     session.add(order)
     session.flush()
-    _record(
-        session,
-        order,
-        ticket.code,
-        ticket.status,
-        "supervise",
-        "supervision.raised",
-        now,
-        p,
-        body.reason,
+    assert order.id is not None
+    details = ev.SupervisionRaised(
+        order_id=order.id, department_id=order.department_id, auto=False, deadline=deadline
     )
+    _record(session, ticket, details, now, member(p), body.reason)
     session.flush()
     return _render(session, p, [order], now)[0]
 
@@ -357,9 +321,10 @@ def _state_conflict(order: SupervisionOrder, action: str) -> Any:
 
 
 def acknowledge(
-    session: Session, p: Principal, order_id: int, body: SupervisionAcknowledge, now: datetime
+    session: Session, p: Subject, order_id: int, body: SupervisionAcknowledge, now: datetime
 ) -> SupervisionOut:
     order = _load(session, p, order_id, lock=True)
+    p.require(Scope.tickets_write)
     if not (p.is_department and p.is_head and order.department_id == p.unit_id):
         raise forbidden(
             "The head of the supervised department acknowledges the order.", "action_forbidden"
@@ -368,31 +333,24 @@ def acknowledge(
         raise _state_conflict(order, "acknowledge")
     order.status = SupervisionStatus.acknowledged.value
     order.plan = body.plan
-    order.acknowledged_by_id = p.user_id
+    order.acknowledged_by_id = p.person()
     order.acknowledged_at = now
     order.updated_at = now
     ticket = session.get(Ticket, order.ticket_id)
     assert ticket is not None
     session.flush()
-    _record(
-        session,
-        order,
-        ticket.code,
-        ticket.status,
-        "supervision_acknowledged",
-        "supervision.acknowledged",
-        now,
-        p,
-        body.plan,
-    )
+    assert order.id is not None
+    details = ev.SupervisionAcknowledged(order_id=order.id, department_id=order.department_id)
+    _record(session, ticket, details, now, member(p), body.plan)
     session.flush()
     return _render(session, p, [order], now)[0]
 
 
 def close(
-    session: Session, p: Principal, order_id: int, body: SupervisionClose, now: datetime
+    session: Session, p: Subject, order_id: int, body: SupervisionClose, now: datetime
 ) -> SupervisionOut:
     order = _load(session, p, order_id, lock=True)
+    p.require(Scope.tickets_write)
     if not p.is_committee:
         raise forbidden("The committee closes supervision orders.", "action_forbidden")
     if order.status != SupervisionStatus.acknowledged:
@@ -406,36 +364,28 @@ def close(
             ticket_status=ticket.status,
         )
     order.status = SupervisionStatus.closed.value
-    order.closed_by_id = p.user_id
+    order.closed_by_id = p.person()
     order.closed_at = now
     order.close_note = body.note
     order.updated_at = now
     session.flush()
-    _record(
-        session,
-        order,
-        ticket.code,
-        ticket.status,
-        "supervision_closed",
-        "supervision.closed",
-        now,
-        p,
-        body.note,
-    )
+    assert order.id is not None
+    details = ev.SupervisionClosed(order_id=order.id, department_id=order.department_id)
+    _record(session, ticket, details, now, member(p), body.note)
     session.flush()
     return _render(session, p, [order], now)[0]
 
 
 def void_orders(
-    session: Session, ticket: Ticket, ended_by: TicketEvent, now: datetime
+    session: Session, ticket: Ticket, reason: VoidReason, event_id: int, now: datetime
 ) -> list[SupervisionOrder]:
-    """The departments that held ``ticket`` let go of it (``ended_by``: a return, reject,
-    withdraw or merge): their live orders end as ``void``, each with an internal timeline event
-    and a ``supervision.voided`` outbox event, in the caller's transaction.
+    """The departments that held ``ticket`` let go of it (by ``reason``, the ticket action
+    whose timeline event is ``event_id``): their live orders end as ``void``, each with an
+    internal timeline event and a ``supervision.voided`` outbox event, in the caller's
+    transaction.
 
     Nobody is named as having voided an order: it follows from the ticket's action, which
     ``voided_by_event_id`` points to (and a submitter's withdrawal must not name them)."""
-    assert ended_by.id is not None
     orders = list(
         session.execute(
             sa.select(SupervisionOrder)
@@ -449,22 +399,17 @@ def void_orders(
     )
     for order in orders:
         order.status = SupervisionStatus.void.value
-        order.void_reason = ended_by.action
+        order.void_reason = reason.value
         order.voided_at = now
-        order.voided_by_event_id = ended_by.id
+        order.voided_by_event_id = event_id
         order.updated_at = now
     session.flush()
+    entries = []
     for order in orders:
-        _record(
-            session,
-            order,
-            ticket.code,
-            ticket.status,
-            "supervision_voided",
-            "supervision.voided",
-            now,
-            None,
-            None,
-            {"reason": ended_by.action},
+        assert order.id is not None
+        details = ev.SupervisionVoided(
+            order_id=order.id, department_id=order.department_id, reason=reason
         )
+        entries.append(_entry(ticket, details, now, SYSTEM))
+    write(session, entries, now)
     return orders

@@ -6,8 +6,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from backend.errors import conflict
+from backend.events import contract as ev
 from backend.models import Ticket
-from backend.models.enums import Status
+from backend.models.enums import RevisitOutcome, Status
 from backend.tickets import roots
 from backend.tickets.context import (
     Ctx,
@@ -23,6 +24,7 @@ from backend.tickets.transitions import Action, Rel
 
 def revisit(ctx: Ctx, ticket_id: int, body: RevisitBody, if_match: str | None) -> dict[str, Any]:
     ticket, rels = begin_action(ctx, ticket_id, Action.revisit, if_match)
+    score_due = ctx.calendar().add_working_days(ctx.now, ctx.levels_of(ticket).score_days)
     return transition(
         ctx,
         ticket,
@@ -33,12 +35,10 @@ def revisit(ctx: Ctx, ticket_id: int, body: RevisitBody, if_match: str | None) -
             "revisit_outcome": body.outcome.value,
             "revisit_note": body.note,
             "revisited_at": ctx.now,
-            "score_due_at": ctx.calendar().add_working_days(
-                ctx.now, ctx.levels_of(ticket).score_days
-            ),
+            "score_due_at": score_due,
         },
+        ev.Revisited(method=body.method, outcome=body.outcome, score_due_at=score_due),
         note=body.note,
-        data={"method": body.method.value, "outcome": body.outcome.value},
     )
 
 
@@ -49,7 +49,8 @@ def reopen(ctx: Ctx, ticket_id: int, body: ReopenBody, if_match: str | None) -> 
     levels = ctx.levels_of(ticket)
     if reply_due is None:
         reply_due = cal.add_working_days(ctx.now, levels.reply_days)
-    previous = {"reply": ticket.reply_content, "outcome": ticket.revisit_outcome}
+    accept_due = cal.add_working_days(ctx.now, levels.accept_days)
+    previous_reply, previous_outcome = ticket.reply_content, ticket.revisit_outcome
     return transition(
         ctx,
         ticket,
@@ -57,7 +58,7 @@ def reopen(ctx: Ctx, ticket_id: int, body: ReopenBody, if_match: str | None) -> 
         Action.reopen,
         {
             "dispatched_at": ctx.now,
-            "accept_due_at": cal.add_working_days(ctx.now, levels.accept_days),
+            "accept_due_at": accept_due,
             "reply_due_at": reply_due,
             "accepted_at": None,
             "reply_content": None,
@@ -70,8 +71,14 @@ def reopen(ctx: Ctx, ticket_id: int, body: ReopenBody, if_match: str | None) -> 
             "score_due_at": None,
             "reopen_count": ticket.reopen_count + 1,
         },
+        ev.Reopened(
+            previous_outcome=RevisitOutcome(previous_outcome) if previous_outcome else None,
+            accept_due_at=accept_due,
+            reply_due_at=reply_due,
+        ),
         note=body.reason,
-        data={"previous_reply": previous["reply"], "previous_outcome": previous["outcome"]},
+        # The answer being redone is gone from the ticket; the timeline keeps it.
+        timeline_data={"previous_reply": previous_reply},
     )
 
 
@@ -115,14 +122,15 @@ def apply_score(
         rels,
         Action.score,
         changes,
+        ev.Scored(
+            efficiency=body.efficiency,
+            handling=body.handling,
+            effect=body.effect,
+            overall=overall_score(body),
+            satisfied=overall_score(body) >= 4,
+            via=via,
+        ),
         note=body.comment,
-        data={
-            "efficiency": body.efficiency,
-            "handling": body.handling,
-            "effect": body.effect,
-            "overall": overall_score(body),
-            "via": via,
-        },
     )
 
 
@@ -140,6 +148,6 @@ def close(ctx: Ctx, ticket_id: int, body: CloseBody, if_match: str | None) -> di
         rels,
         Action.close,
         {"closed_at": ctx.now, "close_note": body.note},
+        ev.Closed(unscored=True),
         note=body.note,
-        data={"unscored": True},
     )

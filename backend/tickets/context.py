@@ -16,14 +16,17 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
 
-from backend.auth.principal import Principal, load_principal
 from backend.auth.security import TokenClaims
+from backend.auth.subject import Scope, Subject, load_user
 from backend.calendar.service import cached_calendar, load_calendar
 from backend.calendar.workdays import WorkCalendar
 from backend.config import Settings
 from backend.errors import Problem, conflict, forbidden, invalid, not_found
-from backend.models import Extension, OutboxMessage, Ticket, TicketEvent, TicketReturn, table
-from backend.models.enums import Status
+from backend.events import record as event_record
+from backend.events.contract import ActorKind, Details
+from backend.events.record import CODE_HOLDER, Who, member
+from backend.models import Extension, Ticket, TicketReturn, table
+from backend.models.enums import Anonymity, Status
 from backend.sla.policies import Levels, levels_for
 from backend.tickets import endings, permissions, roots, views
 from backend.tickets.transitions import TRANSITIONS, Action, Rel, guard, permitted
@@ -44,22 +47,22 @@ class Ctx:
         session: Session,
         settings: Settings,
         now: datetime,
-        principal: Principal | None = None,
+        subject: Subject | None = None,
         claims: TokenClaims | None = None,
     ) -> None:
         self.session = session
         self.settings = settings
         self.now = now
-        self._principal = principal
+        self._subject = subject
         self._claims = claims
         self._cutoff: datetime | None = None
         self._levels: dict[tuple[int | None, str], Levels] = {}
 
     @property
-    def principal(self) -> Principal | None:
-        if self._principal is None and self._claims is not None:
-            self._principal = load_principal(self.session, self._claims, self.now)
-        return self._principal
+    def subject(self) -> Subject | None:
+        if self._subject is None and self._claims is not None:
+            self._subject = load_user(self.session, self._claims, self.now)
+        return self._subject
 
     @property
     def tz(self) -> ZoneInfo:
@@ -92,14 +95,14 @@ class Ctx:
 
 
 def load_visible(ctx: Ctx, ticket_id: int, *, lock: bool = False) -> tuple[Ticket, frozenset[Rel]]:
-    assert ctx.principal is not None
+    assert ctx.subject is not None
     q = sa.select(Ticket).where(col(Ticket.id) == ticket_id)
     if lock:
         q = q.with_for_update()
     ticket = ctx.session.execute(q).scalar_one_or_none()
     if ticket is None:
         raise not_found("ticket")
-    rels = permissions.relations(ctx.session, ctx.principal, ticket)
+    rels = permissions.relations(ctx.session, ctx.subject, ticket)
     if not rels:
         raise not_found("ticket")
     return ticket, rels
@@ -181,59 +184,64 @@ def _apply(ctx: Ctx, ticket: Ticket, changes: dict[str, Any]) -> None:
         set_committed_value(ticket, key, value)
 
 
+def acting(ctx: Ctx, ticket: Ticket, rels: frozenset[Rel]) -> Who:
+    """Who takes an action on ``ticket``: from the submitting side, with the anonymity of the
+    ticket(s) they act through (see ``permissions.raised_through``)."""
+    p = ctx.subject
+    if p is None:
+        return CODE_HOLDER
+    through = permissions.raised_through(ctx.session, p, ticket, rels)
+    if through is None or not p.is_user:  # a service has nobody to hide
+        return member(p)
+    kind = (
+        ActorKind.submitter if rels & {Rel.submitter, Rel.merged_submitter} else ActorKind.college
+    )
+    return submitting_side(p, ticket, through, kind)
+
+
+def submitting_side(p: Subject, ticket: Ticket, through: list[Ticket], kind: ActorKind) -> Who:
+    """An actor from the submitting side of ``ticket``, acting through ``through`` (the ticket
+    itself, their own tickets merged into it, or both)."""
+    if through and all(t.anonymity == Anonymity.named for t in through):
+        return Who(kind, p.user_id, p.unit_id, by_submitter=True, named=True)
+    if [t.id for t in through] == [ticket.id] and ticket.anonymity == Anonymity.department:
+        # Stored; the timeline hides them from whoever this ticket hides its submitter from.
+        return Who(kind, p.user_id, p.unit_id, by_submitter=True, named=False)
+    # Fully anonymous, or acting through another ticket whose anonymity this ticket's timeline
+    # cannot apply: store nothing that leads back, not even a college this ticket does not show.
+    unit = p.unit_id if p.unit_id == ticket.college_id else None
+    return Who(kind, None, unit, by_submitter=True, named=False)
+
+
 def record_event(
     ctx: Ctx,
     ticket: Ticket,
-    action: str,
+    details: Details,
     *,
+    who: Who,
     from_status: str | None,
-    to_status: str | None,
+    to_status: str,
     note: str | None = None,
-    data: dict[str, Any] | None = None,
     internal: bool = False,
-    by_submitter: bool = False,
-    actor: Principal | None = None,
-    hide_actor: bool = False,
-) -> TicketEvent:
-    actor = actor if actor is not None else ctx.principal
-    event = TicketEvent(
-        ticket_id=ticket.id,  # type: ignore[arg-type]
-        action=action,
+    timeline_data: dict[str, Any] | None = None,
+) -> int:
+    """The timeline event and the outbox event of an action, in its transaction; returns the
+    timeline event's id."""
+    assert details.action is not None, details
+    entry = event_record.build(
+        ticket,
+        details,
+        who=who,
+        now=ctx.now,
         from_status=from_status,
         to_status=to_status,
-        actor_id=None if (actor is None or hide_actor) else actor.user_id,
-        actor_unit_id=ticket.college_id if hide_actor else (actor.unit_id if actor else None),
-        by_submitter=by_submitter,
         internal=internal,
         note=note,
-        data=data,
-        created_at=ctx.now,
+        timeline_data=timeline_data,
     )
-    ctx.session.add(event)
-    # Consumers (mail, webhooks, OA to-dos) learn about every lifecycle event from here.
-    ctx.session.add(
-        OutboxMessage(
-            topic=f"ticket.{action}",
-            payload={
-                "ticket_id": ticket.id,
-                "ticket_code": ticket.code,
-                "action": action,
-                "from_status": from_status,
-                "to_status": to_status,
-                "lead_department_id": ticket.lead_department_id,
-                "college_id": ticket.college_id,
-                "internal": internal,
-                "at": ctx.now.isoformat(),
-                # Who acted (None where the timeline hides them) and the action's details:
-                # notifications skip the actor and word themselves by them.
-                "actor_id": event.actor_id,
-                "data": data,
-            },
-            created_at=ctx.now,
-            available_at=ctx.now,
-        )
-    )
-    return event
+    (event_id,) = event_record.write(ctx.session, [entry], ctx.now)
+    assert event_id is not None
+    return event_id
 
 
 def transition(
@@ -241,32 +249,33 @@ def transition(
     ticket: Ticket,
     rels: frozenset[Rel],
     action: Action,
-    changes: dict[str, Any] | None = None,
+    changes: dict[str, Any] | None,
+    details: Details,
     *,
     note: str | None = None,
-    data: dict[str, Any] | None = None,
     internal: bool = False,
+    timeline_data: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    assert details.action == action.value, (details, action)
     tr = TRANSITIONS[action]
     from_status = ticket.status
     changes = dict(changes or {})
     if tr.target is not None:
         changes["status"] = tr.target.value
     _apply(ctx, ticket, changes)
-    by_submitter = bool(rels & {Rel.submitter, Rel.code_holder}) and Rel.committee not in rels
-    event = record_event(
+    event_id = record_event(
         ctx,
         ticket,
-        action.value,
+        details,
+        who=acting(ctx, ticket, rels),
         from_status=from_status,
         to_status=tr.target.value if tr.target else from_status,
         note=note,
-        data=data,
         internal=internal,
-        by_submitter=by_submitter,
+        timeline_data=timeline_data,
     )
     ctx.session.flush()
-    endings.after_move(ctx, ticket, from_status, event)
+    endings.after_move(ctx, ticket, from_status, action, event_id)
     ctx.session.flush()
     return render(ctx, ticket, rels)
 
@@ -275,6 +284,8 @@ def begin_action(
     ctx: Ctx, ticket_id: int, action: Action, if_match: str | None, *, lock: bool = False
 ) -> tuple[Ticket, frozenset[Rel]]:
     ticket, rels = load_visible(ctx, ticket_id, lock=lock)
+    assert ctx.subject is not None
+    ctx.subject.require(Scope.tickets_write)
     guard(action, ticket.status, rels)
     check_if_match(ticket, if_match)
     return ticket, rels

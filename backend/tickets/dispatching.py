@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from backend.errors import conflict, invalid, not_found
+from backend.events import contract as ev
 from backend.models import Ticket, TicketDepartment, TicketReturn, Unit, User, table
 from backend.models.enums import UnitKind
 from backend.tickets.context import Ctx, begin_action, future_deadline, internal_records, transition
@@ -67,8 +68,13 @@ def dispatch(ctx: Ctx, ticket_id: int, body: DispatchBody, if_match: str | None)
             "accept_due_at": accept_due,
             "reply_due_at": reply_due,
         },
+        ev.Dispatched(
+            lead_department_id=body.lead_department_id,
+            assisting_department_ids=assists,
+            accept_due_at=accept_due,
+            reply_due_at=reply_due,
+        ),
         note=body.note,
-        data={"lead_department_id": body.lead_department_id, "assisting_department_ids": assists},
     )
 
 
@@ -103,7 +109,7 @@ def return_ticket(
     ctx: Ctx, ticket_id: int, body: ReturnBody, if_match: str | None
 ) -> dict[str, Any]:
     ticket, rels = begin_action(ctx, ticket_id, Action.return_, if_match)
-    assert ctx.principal is not None
+    assert ctx.subject is not None
     assert ticket.lead_department_id is not None
     td = table(TicketDepartment)
     ctx.session.execute(td.update().where(td.c.ticket_id == ticket.id).values(active=False))
@@ -111,12 +117,13 @@ def return_ticket(
         TicketReturn(
             ticket_id=ticket_id,
             department_id=ticket.lead_department_id,
-            returned_by_id=ctx.principal.user_id,
+            returned_by_id=ctx.subject.person(),
             reason_code=body.reason_code.value,
             reason=body.reason,
             created_at=ctx.now,
         )
     )
+    dispatch_due = ctx.calendar().add_working_days(ctx.now, ctx.levels_of(ticket).dispatch_days)
     return transition(
         ctx,
         ticket,
@@ -128,13 +135,12 @@ def return_ticket(
             "accept_due_at": None,
             "reply_due_at": None,
             # The department's clock stops: its windows start afresh at the next dispatch.
-            "dispatch_due_at": ctx.calendar().add_working_days(
-                ctx.now, ctx.levels_of(ticket).dispatch_days
-            ),
+            "dispatch_due_at": dispatch_due,
             "return_count": ticket.return_count + 1,
         },
+        ev.Returned(department_id=ticket.lead_department_id, dispatch_due_at=dispatch_due),
+        # The reason (and its code, on /returns) stays between the department and the committee.
         note=body.reason,
-        data={"reason_code": body.reason_code.value},
     )
 
 
@@ -146,8 +152,8 @@ def urge(ctx: Ctx, ticket_id: int, body: UrgeBody, if_match: str | None) -> dict
         rels,
         Action.urge,
         {"urge_count": ticket.urge_count + 1},
+        ev.Urged(department_id=ticket.lead_department_id),
         note=body.note,
-        data={"department_id": ticket.lead_department_id},
     )
 
 
@@ -162,7 +168,7 @@ def assign(ctx: Ctx, ticket_id: int, body: AssignBody, if_match: str | None) -> 
         rels,
         Action.assign,
         {"handler_id": handler.id},
-        data={"handler_id": handler.id},
+        ev.Assigned(handler_id=body.handler_id),
         internal=True,
     )
 
@@ -175,14 +181,14 @@ def judge_return(
     ctx: Ctx, ticket_id: int, return_id: int, body: ReturnJudgementBody, if_match: str | None
 ) -> TicketReturn:
     ticket, rels = begin_action(ctx, ticket_id, Action.judge_return, if_match)
-    assert ctx.principal is not None
+    assert ctx.subject is not None
     ret = ctx.session.get(TicketReturn, return_id)
     if ret is None or ret.ticket_id != ticket_id:
         raise not_found("return")
     if ret.reasonable is not None:
         raise conflict("return_judged", "This return was already judged.")
     ret.reasonable = body.reasonable
-    ret.judged_by_id = ctx.principal.user_id
+    ret.judged_by_id = ctx.subject.person()
     ret.judged_at = ctx.now
     ret.judgement_note = body.note
     ctx.session.flush()
@@ -191,8 +197,9 @@ def judge_return(
         ticket,
         rels,
         Action.judge_return,
+        None,
+        ev.ReturnJudged(return_id=return_id, reasonable=body.reasonable),
         note=body.note,
-        data={"return_id": ret.id, "reasonable": body.reasonable},
         internal=True,
     )
     return ret

@@ -16,28 +16,32 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlmodel import col
 
-from backend.models import Extension, Ticket, TicketEvent
-from backend.models.enums import ExtensionStatus, Status
+from backend.models import Extension, Ticket
+from backend.models.enums import ExtensionStatus, Status, VoidReason
 from backend.supervision.service import void_orders
 
 if TYPE_CHECKING:
     from backend.tickets.context import Ctx
+    from backend.tickets.transitions import Action
 
 # No department holds a ticket in these states.
 RELEASED = frozenset({Status.submitted, Status.rejected, Status.withdrawn, Status.merged})
 
 
-def after_move(ctx: Ctx, ticket: Ticket, from_status: str, event: TicketEvent) -> None:
-    """``event`` moved ``ticket`` from ``from_status`` to its current state."""
+def after_move(ctx: Ctx, ticket: Ticket, from_status: str, action: Action, event_id: int) -> None:
+    """``action`` (its timeline event: ``event_id``) moved ``ticket`` from ``from_status`` to
+    its current state."""
     if ticket.status == from_status:
         return
     if from_status == Status.accepted:
-        supersede_extensions(ctx, ticket, event)
+        supersede_extensions(ctx, ticket, action, event_id)
     if ticket.status in RELEASED:
-        void_orders(ctx.session, ticket, event, ctx.now)
+        void_orders(ctx.session, ticket, VoidReason(action.value), event_id, ctx.now)
 
 
-def supersede_extensions(ctx: Ctx, ticket: Ticket, ended_by: TicketEvent) -> list[Extension]:
+def supersede_extensions(
+    ctx: Ctx, ticket: Ticket, action: Action, event_id: int
+) -> list[Extension]:
     pending = list(
         ctx.session.execute(
             sa.select(Extension).where(
@@ -49,6 +53,6 @@ def supersede_extensions(ctx: Ctx, ticket: Ticket, ended_by: TicketEvent) -> lis
     for ext in pending:
         ext.status = ExtensionStatus.superseded.value
         ext.superseded_at = ctx.now
-        ext.superseded_by = ended_by.action
-        ext.superseded_by_event_id = ended_by.id
+        ext.superseded_by = action.value
+        ext.superseded_by_event_id = event_id
     return pending

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from backend.errors import conflict, invalid, not_found
+from backend.events import contract as ev
 from backend.models import Extension
 from backend.tickets.context import (
     Ctx,
@@ -19,26 +20,37 @@ from backend.tickets.transitions import Action
 
 def accept(ctx: Ctx, ticket_id: int, if_match: str | None) -> dict[str, Any]:
     ticket, rels = begin_action(ctx, ticket_id, Action.accept, if_match)
-    assert ctx.principal is not None
+    assert ctx.subject is not None
     return transition(
         ctx,
         ticket,
         rels,
         Action.accept,
-        {"accepted_at": ctx.now, "handler_id": ticket.handler_id or ctx.principal.user_id},
+        {"accepted_at": ctx.now, "handler_id": ticket.handler_id or ctx.subject.user_id},
+        ev.Accepted(department_id=ticket.lead_department_id),
     )
 
 
 def add_note(ctx: Ctx, ticket_id: int, body: NoteBody, if_match: str | None) -> dict[str, Any]:
     ticket, rels = begin_action(ctx, ticket_id, Action.note, if_match)
-    return transition(ctx, ticket, rels, Action.note, note=body.content, internal=body.internal)
+    assert ctx.subject is not None
+    return transition(
+        ctx,
+        ticket,
+        rels,
+        Action.note,
+        None,
+        ev.NoteAdded(department_id=ctx.subject.unit_id),
+        note=body.content,
+        internal=body.internal,
+    )
 
 
 def request_extension(
     ctx: Ctx, ticket_id: int, body: ExtensionBody, if_match: str | None
 ) -> Extension:
     ticket, rels = begin_action(ctx, ticket_id, Action.request_extension, if_match)
-    assert ctx.principal is not None
+    assert ctx.subject is not None
     assert ticket.lead_department_id is not None
     longest = ctx.levels_of(ticket).max_extension_days
     if body.days > longest:
@@ -53,7 +65,7 @@ def request_extension(
     ext = Extension(
         ticket_id=ticket_id,
         department_id=ticket.lead_department_id,
-        requested_by_id=ctx.principal.user_id,
+        requested_by_id=ctx.subject.person(),
         days=body.days,
         reason=body.reason,
         previous_reply_due_at=ticket.reply_due_at,
@@ -61,13 +73,15 @@ def request_extension(
     )
     ctx.session.add(ext)
     ctx.session.flush()
+    assert ext.id is not None
     transition(
         ctx,
         ticket,
         rels,
         Action.request_extension,
+        None,
+        ev.ExtensionRequested(extension_id=ext.id, days=body.days),
         note=body.reason,
-        data={"extension_id": ext.id, "days": body.days},
     )
     return ext
 
@@ -76,7 +90,7 @@ def decide_extension(
     ctx: Ctx, ticket_id: int, extension_id: int, body: ExtensionDecisionBody, if_match: str | None
 ) -> Extension:
     ticket, rels = begin_action(ctx, ticket_id, Action.decide_extension, if_match)
-    assert ctx.principal is not None
+    assert ctx.subject is not None
     ext = ctx.session.get(Extension, extension_id)
     if ext is None or ext.ticket_id != ticket_id:
         raise not_found("extension")
@@ -84,7 +98,7 @@ def decide_extension(
         raise conflict("extension_decided", "This extension request was already decided.")
     changes: dict[str, Any] = {}
     ext.status = "approved" if body.approved else "denied"
-    ext.decided_by_id = ctx.principal.user_id
+    ext.decided_by_id = ctx.subject.person()
     ext.decided_at = ctx.now
     ext.decision_note = body.note
     if body.approved:
@@ -101,8 +115,13 @@ def decide_extension(
         rels,
         Action.decide_extension,
         changes,
+        ev.ExtensionDecided(
+            extension_id=extension_id,
+            approved=body.approved,
+            days=ext.days,
+            reply_due_at=changes.get("reply_due_at", ticket.reply_due_at),
+        ),
         note=body.note,
-        data={"extension_id": ext.id, "approved": body.approved, "days": ext.days},
     )
     return ext
 
@@ -113,6 +132,7 @@ def list_extensions(ctx: Ctx, ticket_id: int) -> list[Extension]:
 
 def reply(ctx: Ctx, ticket_id: int, body: ReplyBody, if_match: str | None) -> dict[str, Any]:
     ticket, rels = begin_action(ctx, ticket_id, Action.reply, if_match)
+    revisit_due = ctx.calendar().add_working_days(ctx.now, ctx.levels_of(ticket).revisit_days)
     return transition(
         ctx,
         ticket,
@@ -122,9 +142,11 @@ def reply(ctx: Ctx, ticket_id: int, body: ReplyBody, if_match: str | None) -> di
             "reply_content": body.content,
             "replied_at": ctx.now,
             "reply_department_id": ticket.lead_department_id,
-            "revisit_due_at": ctx.calendar().add_working_days(
-                ctx.now, ctx.levels_of(ticket).revisit_days
-            ),
+            "revisit_due_at": revisit_due,
         },
-        data={"on_time": ticket.reply_due_at is None or ctx.now <= ticket.reply_due_at},
+        ev.Replied(
+            department_id=ticket.lead_department_id,
+            on_time=ticket.reply_due_at is None or ctx.now <= ticket.reply_due_at,
+            revisit_due_at=revisit_due,
+        ),
     )

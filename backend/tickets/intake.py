@@ -10,10 +10,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from backend.auth.subject import Scope
 from backend.errors import forbidden, invalid
+from backend.events import contract as ev
+from backend.events.contract import ActorKind
+from backend.events.record import CODE_HOLDER, Who, member
 from backend.models import Category, Ticket, Unit
 from backend.models.enums import Anonymity, Channel, Status, UnitKind
-from backend.tickets.context import Ctx, record_event
+from backend.tickets.context import Ctx, record_event, submitting_side
 from backend.tickets.schemas import TicketCreate
 
 TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
@@ -55,8 +59,9 @@ def check_category(session: Session, category_id: int) -> None:
 
 
 def create_ticket(ctx: Ctx, body: TicketCreate) -> tuple[Ticket, str | None]:
-    p = ctx.principal
+    p = ctx.subject
     assert p is not None
+    p.require(Scope.tickets_write)
     if p.is_department:
         raise forbidden("Departments receive tickets; they do not raise them.", "cannot_submit")
     if body.category_id is not None:
@@ -119,17 +124,25 @@ def insert_ticket(ctx: Ctx, *, tracking_code: str | None, **fields: Any) -> Tick
     # The code shows the year and a number that never repeats: the row id.
     ticket.code = f"HY-{ctx.now.astimezone(ctx.tz).year}-{ticket.id:06d}"
     ctx.session.flush()
-    by_submitter = fields.get("submitter_id") is not None or fields.get("anonymity") == "full"
     record_event(
         ctx,
         ticket,
-        "submit",
+        ev.Submitted(channel=Channel(ticket.channel), dispatch_due_at=dispatch_due),
+        who=_raiser(ctx, ticket),
         from_status=None,
         to_status=Status.submitted.value,
-        data={"channel": fields.get("channel")},
-        by_submitter=by_submitter,
-        # Fully anonymous: the timeline must not lead back to the person either.
-        hide_actor=fields.get("anonymity") == Anonymity.full and ctx.principal is not None,
     )
     ctx.session.flush()
     return ticket
+
+
+def _raiser(ctx: Ctx, ticket: Ticket) -> Who:
+    p = ctx.subject
+    if p is None:
+        return CODE_HOLDER
+    if p.is_committee:
+        if ticket.anonymity == Anonymity.full:
+            # Recorded for someone fully anonymous: the recorder must not lead back to them.
+            return Who(ActorKind.committee, by_submitter=True, named=False)
+        return member(p)
+    return submitting_side(p, ticket, [ticket], ActorKind.submitter)

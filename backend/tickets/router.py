@@ -91,10 +91,10 @@ def create_ticket(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)] = None,
 ) -> Response:
     """Raise a ticket. With an ``Idempotency-Key`` a retried request returns the first result."""
-    assert ctx.principal is not None
+    assert ctx.subject is not None
     return idempotency.run(
         ctx,
-        principal_key=f"user:{ctx.principal.user_id}",
+        principal_key=ctx.subject.key,
         key=idempotency_key,
         body=body.model_dump(mode="json"),
         create=lambda: _create(ctx, body),
@@ -103,8 +103,8 @@ def create_ticket(
 
 def _create(ctx: context.Ctx, body: TicketCreate) -> dict[str, Any]:
     ticket, tracking_code = intake.create_ticket(ctx, body)
-    assert ctx.principal is not None
-    out = context.render(ctx, ticket, permissions.relations(ctx.session, ctx.principal, ticket))
+    assert ctx.subject is not None
+    out = context.render(ctx, ticket, permissions.relations(ctx.session, ctx.subject, ticket))
     out["tracking_code"] = tracking_code
     return out
 

@@ -2,7 +2,7 @@
 roots
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0005
 
 Adds the columns, then ends what today's data left with no way to end: live supervision orders
 of a department that no longer holds the ticket become ``void``, and extension requests pending
@@ -20,7 +20,7 @@ from alembic import op
 import backend.models.types
 
 revision: str = "0006"
-down_revision: str | None = "0003"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

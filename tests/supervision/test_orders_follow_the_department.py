@@ -16,7 +16,10 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from backend.core.clock import FrozenClock
+from backend.events import contract as ev
+from backend.events.contract import Actor, ActorKind, parse
 from backend.models import OutboxMessage, SupervisionOrder, TicketEvent
+from backend.models.enums import VoidReason
 from backend.worker.runner import Worker
 from tests.delivery import last_notification_id, notified
 from tests.factories import World
@@ -103,26 +106,18 @@ def test_a_return_voids_the_order_and_the_next_department_gets_its_own(
     assert voided.actor_id is None  # it follows from the return; nobody voided it by hand
     assert voided.data == {
         "order_id": order["id"],
-        "auto": False,
         "department_id": world.dept_lead.id,
         "reason": "return",
     }
-    assert outbox_after(world, before) == [
-        (
-            "ticket.return",
-            outbox_after(world, before)[0][1],
-        ),
-        (
-            "supervision.voided",
-            {
-                "order_id": order["id"],
-                "ticket_id": tid,
-                "ticket_code": t["code"],
-                "department_id": world.dept_lead.id,
-                "reason": "return",
-            },
-        ),
-    ]
+    written = outbox_after(world, before)
+    assert [topic for topic, _ in written] == ["ticket.return", "supervision.voided"]
+    event = parse(*written[1])
+    assert (event.ticket_id, event.ticket_code) == (tid, t["code"])
+    assert event.internal is True
+    assert event.actor == Actor(kind=ActorKind.system)
+    assert event.details == ev.SupervisionVoided(
+        order_id=order["id"], department_id=world.dept_lead.id, reason=VoidReason.returned
+    )
     for role in ("committee_staff", "dept_lead_head"):
         seen = world.ok(role, "GET", f"/supervision-orders/{order['id']}")
         assert seen["status"] == "void"
