@@ -53,7 +53,12 @@ def _throttled(seconds: int) -> Problem:
 
 
 def _issue_pair(
-    session: Session, settings: Settings, user_id: int, session_id: str, now: datetime
+    session: Session,
+    settings: Settings,
+    user_id: int,
+    session_id: str,
+    now: datetime,
+    session_ends: datetime,
 ) -> TokenPair:
     access, _, _ = issue_token(
         settings,
@@ -69,7 +74,8 @@ def _issue_pair(
         session_id=session_id,
         typ="refresh",
         now=now,
-        lifetime=timedelta(days=settings.refresh_token_days),
+        # Never beyond the session's end, which no refresh extends.
+        lifetime=min(timedelta(days=settings.refresh_token_days), session_ends - now),
     )
     session.add(RefreshToken(jti=jti, session_id=session_id, expires_at=exp))
     session.flush()
@@ -115,16 +121,10 @@ def login(
     ratelimit.reset(session, _user_key(username))
     assert user.id is not None
     sid = str(uuid.uuid4())
-    session.add(
-        AuthSession(
-            id=sid,
-            user_id=user.id,
-            created_at=now,
-            expires_at=now + timedelta(days=settings.refresh_token_days),
-        )
-    )
+    ends = now + timedelta(days=settings.refresh_token_days)
+    session.add(AuthSession(id=sid, user_id=user.id, created_at=now, expires_at=ends))
     session.flush()
-    return _issue_pair(session, settings, user.id, sid, now)
+    return _issue_pair(session, settings, user.id, sid, now, ends)
 
 
 def refresh(
@@ -144,7 +144,8 @@ def refresh(
     auth = session.get(AuthSession, claims.sid)
     if stored is None or auth is None or stored.session_id != auth.id:
         return bad
-    if auth.revoked_at is not None:
+    # The session's own end is final: a refresh JWT minted late in the session outlives it.
+    if auth.revoked_at is not None or auth.expires_at <= now:
         return bad
     if stored.used_at is not None:
         # A used refresh token came back: it was stolen or replayed. Kill the whole family.
@@ -158,7 +159,7 @@ def refresh(
         return LoginFailure(Problem(401, "account_disabled", "This account is disabled."))
     stored.used_at = now
     session.flush()
-    return _issue_pair(session, settings, auth.user_id, auth.id, now)
+    return _issue_pair(session, settings, auth.user_id, auth.id, now, auth.expires_at)
 
 
 def logout(session: Session, session_id: str, now: datetime) -> None:

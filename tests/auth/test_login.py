@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from backend.auth.security import issue_token
+from backend.auth.security import decode_token, issue_token
 from backend.config import Settings
 from backend.core.clock import FrozenClock, get_clock
 from backend.main import create_app
@@ -319,6 +319,32 @@ def test_refresh_token_expires_after_refresh_token_days(
     pair = mint(db, settings, user)
     clock.advance(timedelta(days=settings.refresh_token_days))
     assert_problem(refresh(client, pair), 401, "invalid_refresh_token")
+
+
+def test_refresh_ends_with_the_session_even_when_the_refresh_token_lives_on(
+    client: TestClient, db: Session, user: User, settings: Settings, clock: FrozenClock
+) -> None:
+    days = settings.refresh_token_days
+    pair = mint(db, settings, user)
+    clock.advance(timedelta(days=days - 1))
+    late = refresh(client, pair)
+    assert late.status_code == 200, late.text
+    # The session ends `days` after sign-in; the refresh token just issued is not checked here
+    # for its own lifetime but for the session's.
+    clock.advance(timedelta(days=1))
+    assert_problem(refresh(client, late.json()), 401, "invalid_refresh_token")
+
+
+def test_a_late_refresh_token_expires_with_its_session(
+    client: TestClient, db: Session, user: User, settings: Settings, clock: FrozenClock
+) -> None:
+    pair = mint(db, settings, user)
+    clock.advance(timedelta(days=settings.refresh_token_days - 1))
+    late = refresh(client, pair).json()
+    claims = decode_token(settings, late["refresh_token"], "refresh", clock.now())
+    sid_end = db.get(AuthSession, claims.sid)
+    assert sid_end is not None
+    assert claims.exp == sid_end.expires_at
 
 
 def test_refresh_token_works_once(
