@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from backend.errors import Problem
 from backend.models import RateBucket, table
 
 _t = table(RateBucket)
@@ -47,3 +48,10 @@ def seconds_left(window_start: datetime, window: timedelta, now: datetime) -> in
 
 def reset(session: Session, key: str) -> None:
     session.execute(sa.delete(_t).where(_t.c.key == key))
+
+
+def too_many(code: str, detail: str, seconds: int) -> Problem:
+    """429 with the wait in ``Retry-After`` and in the body's ``retry_after``."""
+    return Problem(
+        429, code, detail, headers={"Retry-After": str(seconds)}, extra={"retry_after": seconds}
+    )
