@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from backend.auth.principal import Principal, load_principal, unauthenticated
-from backend.auth.security import InvalidToken, TokenClaims, decode_token
+from backend.auth.security import InvalidToken, PasswordGate, TokenClaims, decode_token
 from backend.config import Settings
 from backend.core.clock import get_clock
 from backend.db import finish
-from backend.errors import Problem
+from backend.errors import Problem, busy
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 T = TypeVar("T")
@@ -56,9 +56,7 @@ class DbGate:
                         self.writer.release()
                     raise
         except TimeoutError as exc:
-            raise Problem(
-                503, "busy", "The server is busy; retry shortly.", headers={"Retry-After": "1"}
-            ) from exc
+            raise busy() from exc
         try:
             yield
         finally:
@@ -151,6 +149,11 @@ async def get_work(request: Request) -> Work:
     return Work(request)
 
 
+async def get_password_gate(request: Request) -> PasswordGate:
+    gate: PasswordGate = request.app.state.password_gate
+    return gate
+
+
 async def get_now() -> datetime:
     return get_clock().now()
 
@@ -160,6 +163,7 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 DbSession = Annotated[Session, Depends(get_db, scope="function")]
 Now = Annotated[datetime, Depends(get_now)]
 WorkDep = Annotated[Work, Depends(get_work)]
+Passwords = Annotated[PasswordGate, Depends(get_password_gate)]
 
 
 async def get_claims(

@@ -14,6 +14,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
 from backend.auth.router import router as auth_router
+from backend.auth.security import PasswordGate
 from backend.calendar.router import router as calendar_router
 from backend.config import Settings, get_settings
 from backend.db import get_engine, make_engine, open_session
@@ -88,6 +89,7 @@ def create_app(
         lambda write=True: open_session(get_engine(), write=write)
     )
     app.state.db_gate = DbGate(settings)
+    app.state.password_gate = PasswordGate.from_settings(settings)
     install_handlers(app)
 
     api = APIRouter(prefix=API_PREFIX)

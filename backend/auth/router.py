@@ -7,23 +7,33 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from backend.auth import service
 from backend.auth.schemas import Me, RefreshRequest, TokenPair, UnitRef
-from backend.deps import CurrentUser, DbSession, Now, SettingsDep, client_address
+from backend.deps import (
+    CurrentUser,
+    DbSession,
+    Now,
+    Passwords,
+    SettingsDep,
+    WorkDep,
+    client_address,
+)
 from backend.errors import to_response
 
 router = APIRouter(tags=["auth"])
 
 
 @router.post("/auth/token", response_model=TokenPair)
-def login_for_token(
+async def login_for_token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     request: Request,
-    session: DbSession,
+    work: WorkDep,
+    passwords: Passwords,
     settings: SettingsDep,
     now: Now,
 ) -> TokenPair | Response:
     """Sign in with username and password (OAuth2 password form)."""
-    result = service.login(
-        session,
+    result = await service.login(
+        work,
+        passwords,
         settings,
         username=form.username,
         password=form.password,

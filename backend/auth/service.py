@@ -8,25 +8,24 @@ the caller gets an error.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from backend.auth import throttle
 from backend.auth.schemas import TokenPair
-from backend.auth.security import (
-    InvalidToken,
-    decode_token,
-    dummy_hash,
-    issue_token,
-    verify_password,
-)
+from backend.auth.security import InvalidToken, decode_token, dummy_hash, issue_token
 from backend.config import Settings
 from backend.core import ratelimit
 from backend.errors import Problem
 from backend.models import AuthSession, RefreshToken, Unit, User
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -34,21 +33,25 @@ class LoginFailure:
     problem: Problem
 
 
-def _user_key(username: str) -> str:
-    return f"login:user:{username.lower()}"
+class Units(Protocol):
+    """Short transactions of their own (backend.deps.Work)."""
+
+    async def read(self, unit: Callable[[Session], T]) -> T: ...
+
+    async def write(self, unit: Callable[[Session], T]) -> T: ...
 
 
-def _ip_key(address: str) -> str:
-    return f"login:ip:{address}"
+class Verifier(Protocol):
+    """Checks a password against its hash off the event loop (security.PasswordGate)."""
+
+    async def verify(self, password: str, password_hash: str) -> bool: ...
 
 
-def _throttled(seconds: int) -> Problem:
-    return Problem(
-        429,
-        "login_throttled",
-        "Too many failed sign-in attempts. Try again later.",
-        headers={"Retry-After": str(seconds)},
-        extra={"retry_after": seconds},
+def _throttled(seconds: int) -> LoginFailure:
+    return LoginFailure(
+        ratelimit.too_many(
+            "login_throttled", "Too many failed sign-in attempts. Try again later.", seconds
+        )
     )
 
 
@@ -84,8 +87,15 @@ def _issue_pair(
     )
 
 
-def login(
-    session: Session,
+@dataclass(frozen=True)
+class _Candidate:
+    user_id: int | None  # None: no such username (its hash is the dummy's)
+    password_hash: str
+
+
+async def login(
+    units: Units,
+    passwords: Verifier,
     settings: Settings,
     *,
     username: str,
@@ -93,38 +103,69 @@ def login(
     address: str,
     now: datetime,
 ) -> TokenPair | LoginFailure:
-    window = timedelta(seconds=settings.login_window_seconds)
-    for key, limit in (
-        (_user_key(username), settings.login_max_failures_per_user),
-        (_ip_key(address), settings.login_max_failures_per_ip),
-    ):
-        count, left = ratelimit.current(session, key, window, now)
-        if count >= limit:
-            return LoginFailure(_throttled(left))
+    """Sign in: read, hash outside any transaction, then decide and write in a short one.
 
+    argon2 takes a good part of a second of CPU: run inside the write transaction it held
+    SQLite's single write turn (and every other writer) for as long. The decision is taken again
+    after the hash, on locked counters, so concurrent attempts cannot all slip under a limit:
+    one that lands beyond it gets 429 whatever its password, which tells a guesser nothing.
+    """
+    rules = throttle.rules_for(settings, username, address)
+    candidate = await units.read(lambda s: _prepare(s, settings, rules, username, now))
+    if isinstance(candidate, LoginFailure):
+        return candidate
+    ok = await passwords.verify(password, candidate.password_hash)
+    return await units.write(lambda s: _conclude(s, settings, rules, candidate, ok, now))
+
+
+def _prepare(
+    session: Session, settings: Settings, rules: throttle.Rules, username: str, now: datetime
+) -> _Candidate | LoginFailure:
+    # Refuse a throttled attempt before paying for the hash.
+    wait = throttle.wait_for(rules, ratelimit.peek(session, rules.keys), settings, now)
+    if wait:
+        return _throttled(wait)
     row = session.execute(
-        sa.select(User, col(Unit.is_active))
-        .join(Unit, col(Unit.id) == col(User.unit_id))
-        .where(col(User.username) == username)
+        sa.select(col(User.id), col(User.password_hash)).where(col(User.username) == username)
     ).one_or_none()
-    user = row[0] if row else None
-    ok = verify_password(password, user.password_hash if user else dummy_hash())
-    if user is None or not ok:
-        for key in (_user_key(username), _ip_key(address)):
-            ratelimit.hit(session, key, window, now)
+    # An unknown username is verified against a dummy hash: a miss costs as much as a wrong
+    # password, so timing does not tell which usernames exist.
+    return _Candidate(row[0], row[1]) if row else _Candidate(None, dummy_hash())
+
+
+def _conclude(
+    session: Session,
+    settings: Settings,
+    rules: throttle.Rules,
+    candidate: _Candidate,
+    ok: bool,
+    now: datetime,
+) -> TokenPair | LoginFailure:
+    failed = candidate.user_id is None or not ok
+    buckets = ratelimit.lock(session, rules.keys, now, create=failed)
+    wait = throttle.wait_for(rules, buckets, settings, now)
+    if wait:
+        return _throttled(wait)
+    if failed:
+        throttle.count_failure(rules, buckets, settings, now)
         session.flush()
         return LoginFailure(
             Problem(401, "invalid_credentials", "The username or password is incorrect.")
         )
-    if not user.is_active or (row is not None and not row[1]):
+    row = session.execute(
+        sa.select(col(User.is_active), col(Unit.is_active))
+        .join(Unit, col(Unit.id) == col(User.unit_id))
+        .where(col(User.id) == candidate.user_id)
+    ).one_or_none()
+    if row is None or not row[0] or not row[1]:
         return LoginFailure(Problem(401, "account_disabled", "This account is disabled."))
-    ratelimit.reset(session, _user_key(username))
-    assert user.id is not None
+    assert candidate.user_id is not None
+    ratelimit.reset(session, rules.pair.key)
     sid = str(uuid.uuid4())
     ends = now + timedelta(days=settings.refresh_token_days)
-    session.add(AuthSession(id=sid, user_id=user.id, created_at=now, expires_at=ends))
+    session.add(AuthSession(id=sid, user_id=candidate.user_id, created_at=now, expires_at=ends))
     session.flush()
-    return _issue_pair(session, settings, user.id, sid, now, ends)
+    return _issue_pair(session, settings, candidate.user_id, sid, now, ends)
 
 
 def refresh(

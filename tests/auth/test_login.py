@@ -106,7 +106,7 @@ def make_client(
     """A client of a fresh app whose settings differ, e.g. stricter login limits."""
     with ExitStack() as stack:
 
-        def make(**overrides: Any) -> TestClient:
+        def make(address: str = "testclient", **overrides: Any) -> TestClient:
             changed = settings.model_copy(update=overrides)
 
             def factory(write: bool = True) -> Session:
@@ -117,7 +117,8 @@ def make_client(
                 )
 
             app = create_app(settings=changed, session_factory=factory)
-            return stack.enter_context(TestClient(app, raise_server_exceptions=False))
+            client = TestClient(app, raise_server_exceptions=False, client=(address, 50000))
+            return stack.enter_context(client)
 
         yield make
 
@@ -214,10 +215,10 @@ def test_user_of_a_deactivated_unit_cannot_sign_in(
 # --- throttling -------------------------------------------------------------------------------
 
 
-def test_per_user_throttle_blocks_even_the_right_password_until_the_window_ends(
+def test_pair_throttle_blocks_even_the_right_password_until_the_window_ends(
     client: TestClient, user: User, settings: Settings, clock: FrozenClock
 ) -> None:
-    limit = settings.login_max_failures_per_user
+    limit = settings.login_max_failures_per_pair
     assert limit == 5
     for _ in range(limit):
         assert_problem(login(client, user.username, "wrong-password"), 401, "invalid_credentials")
@@ -240,11 +241,50 @@ def test_per_user_throttle_blocks_even_the_right_password_until_the_window_ends(
     login_ok(client, user.username)
 
 
-# These use an app allowing two failures per username, to keep the argon2 work small.
+def test_the_right_password_from_another_address_works_after_five_wrong_ones(
+    make_client: MakeClient, user: User
+) -> None:
+    """Before, five failures locked the username itself: an attacker anywhere locked anyone out."""
+    attacker = make_client("198.51.100.66")
+    owner = make_client("192.0.2.10")
+    for _ in range(5):
+        assert_problem(login(attacker, user.username, "guess"), 401, "invalid_credentials")
+    assert_problem(login(attacker, user.username), 429, "login_throttled")
+    login_ok(owner, user.username)
+    # and the owner's success does not lift the attacker's pair
+    assert_problem(login(attacker, user.username), 429, "login_throttled")
+
+
+def test_a_username_failing_from_many_addresses_backs_off_and_is_never_locked(
+    make_client: MakeClient, user: User, clock: FrozenClock
+) -> None:
+    limits = {"login_max_failures_per_pair": 1, "login_max_failures_per_user": 2}
+    limits |= {"login_backoff_seconds": 4, "login_backoff_max_seconds": 30}
+    # Each address fails once (its pair is then spent); the username counts them all.
+    bots = (make_client(f"203.0.113.{i}", **limits) for i in range(1, 100))
+    owner = make_client("192.0.2.10", **limits)
+    for _ in range(2):  # up to the per-username limit: nothing held back
+        assert_problem(login(next(bots), user.username, "guess"), 401, "invalid_credentials")
+
+    waits = []
+    for _ in range(4):
+        assert_problem(login(next(bots), user.username, "guess"), 401, "invalid_credentials")
+        r = login(owner, user.username)  # even the right password waits its turn
+        body = assert_problem(r, 429, "login_throttled")
+        waits.append(body["retry_after"])
+        assert r.headers["retry-after"] == str(body["retry_after"])
+        clock.advance(timedelta(seconds=body["retry_after"]))
+    assert waits == [4, 8, 16, 30]  # doubling, up to the maximum; never the whole window
+
+    # The wait is over: the owner signs in, from an address that never failed.
+    login_ok(owner, user.username)
+
+
+# These use an app allowing two failures per pair, to keep the argon2 work small.
 
 
 def test_successful_login_resets_the_failure_count(make_client: MakeClient, user: User) -> None:
-    client = make_client(login_max_failures_per_user=2)
+    client = make_client(login_max_failures_per_pair=2)
     assert_problem(login(client, user.username, "wrong-password"), 401, "invalid_credentials")
     login_ok(client, user.username)
     assert_problem(login(client, user.username, "wrong-password"), 401, "invalid_credentials")
@@ -258,7 +298,7 @@ def test_successful_login_resets_the_failure_count(make_client: MakeClient, user
 def test_throttle_of_one_username_leaves_others_alone(
     make_client: MakeClient, db: Session, user: User, unit: Unit
 ) -> None:
-    client = make_client(login_max_failures_per_user=2)
+    client = make_client(login_max_failures_per_pair=2)
     other = create_user(db, unit)
     db.commit()
     for _ in range(2):
@@ -268,7 +308,7 @@ def test_throttle_of_one_username_leaves_others_alone(
 
 
 def test_unknown_usernames_are_throttled_too(make_client: MakeClient) -> None:
-    client = make_client(login_max_failures_per_user=2)
+    client = make_client(login_max_failures_per_pair=2)
     for _ in range(2):
         assert_problem(login(client, "ghost", "x"), 401, "invalid_credentials")
     assert_problem(login(client, "ghost", "x"), 429, "login_throttled")
