@@ -33,6 +33,12 @@ class LoginFailure:
     problem: Problem
 
 
+@dataclass(frozen=True)
+class Issued:
+    tokens: TokenPair
+    refresh_expires: datetime  # for the cookie's lifetime
+
+
 class Units(Protocol):
     """Short transactions of their own (backend.deps.Work)."""
 
@@ -62,7 +68,7 @@ def _issue_pair(
     session_id: str,
     now: datetime,
     session_ends: datetime,
-) -> TokenPair:
+) -> Issued:
     access, _, _ = issue_token(
         settings,
         user_id=user_id,
@@ -82,9 +88,10 @@ def _issue_pair(
     )
     session.add(RefreshToken(jti=jti, session_id=session_id, expires_at=exp))
     session.flush()
-    return TokenPair(
+    tokens = TokenPair(
         access_token=access, refresh_token=refresh, expires_in=settings.access_token_minutes * 60
     )
+    return Issued(tokens, exp)
 
 
 @dataclass(frozen=True)
@@ -102,7 +109,7 @@ async def login(
     password: str,
     address: str,
     now: datetime,
-) -> TokenPair | LoginFailure:
+) -> Issued | LoginFailure:
     """Sign in: read, hash outside any transaction, then decide and write in a short one.
 
     argon2 takes a good part of a second of CPU: run inside the write transaction it held
@@ -140,7 +147,7 @@ def _conclude(
     candidate: _Candidate,
     ok: bool,
     now: datetime,
-) -> TokenPair | LoginFailure:
+) -> Issued | LoginFailure:
     failed = candidate.user_id is None or not ok
     buckets = ratelimit.lock(session, rules.keys, now, create=failed)
     wait = throttle.wait_for(rules, buckets, settings, now)
@@ -168,12 +175,16 @@ def _conclude(
     return _issue_pair(session, settings, candidate.user_id, sid, now, ends)
 
 
-def refresh(
-    session: Session, settings: Settings, *, token: str, now: datetime
-) -> TokenPair | LoginFailure:
-    bad = LoginFailure(
+def invalid_refresh() -> LoginFailure:
+    return LoginFailure(
         Problem(401, "invalid_refresh_token", "The refresh token is not valid; sign in again.")
     )
+
+
+def refresh(
+    session: Session, settings: Settings, *, token: str, now: datetime
+) -> Issued | LoginFailure:
+    bad = invalid_refresh()
     try:
         claims = decode_token(settings, token, "refresh", now)
     except InvalidToken:

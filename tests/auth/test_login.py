@@ -4,8 +4,6 @@ the ways an administrator ends someone's sessions."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack
 from datetime import timedelta
 from typing import Any
 
@@ -18,9 +16,9 @@ from sqlmodel import col
 from backend.auth.security import decode_token, issue_token
 from backend.config import Settings
 from backend.core.clock import FrozenClock, get_clock
-from backend.main import create_app
 from backend.models import AuthSession, RefreshToken, Unit, User
 from backend.models.enums import Role, UnitKind
+from tests.auth.conftest import MakeClient
 from tests.factories import PASSWORD, World, create_unit, create_user
 
 TOKEN = "/api/v1/auth/token"
@@ -94,33 +92,6 @@ def mint(db: Session, settings: Settings, user: User) -> dict[str, Any]:
     db.add(RefreshToken(jti=jti, session_id=sid, expires_at=exp))
     db.commit()
     return {"access_token": access, "refresh_token": refresh_token}
-
-
-MakeClient = Callable[..., TestClient]
-
-
-@pytest.fixture
-def make_client(
-    settings: Settings, connection: sa.Connection, clock: FrozenClock
-) -> Iterator[MakeClient]:
-    """A client of a fresh app whose settings differ, e.g. stricter login limits."""
-    with ExitStack() as stack:
-
-        def make(address: str = "testclient", **overrides: Any) -> TestClient:
-            changed = settings.model_copy(update=overrides)
-
-            def factory(write: bool = True) -> Session:
-                return Session(
-                    bind=connection,
-                    join_transaction_mode="create_savepoint",
-                    expire_on_commit=False,
-                )
-
-            app = create_app(settings=changed, session_factory=factory)
-            client = TestClient(app, raise_server_exceptions=False, client=(address, 50000))
-            return stack.enter_context(client)
-
-        yield make
 
 
 @pytest.fixture
