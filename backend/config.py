@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     # Password hashes running at once (argon2: CPU and 64 MiB each); 0 means one per CPU. A
     # sign-in waiting longer than password_hash_wait_seconds for its turn gets 503 `busy`.
     password_hash_concurrency: int = Field(default=0, ge=0)
-    password_hash_wait_seconds: float = Field(default=30.0, gt=0)
+    password_hash_wait_seconds: float = Field(default=60.0, gt=0)
 
     # Public (no account) channel limits per client address.
     public_submit_per_hour: int = 10

@@ -8,8 +8,12 @@ token must be HS256 and carry exp/iat/sub/aud/iss/jti and a ``typ`` claim, and t
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import threading
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -18,7 +22,6 @@ from typing import Any, Literal
 from jose import JWTError, jwt
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
-from starlette.concurrency import run_in_threadpool
 
 from backend.config import Settings
 from backend.errors import busy
@@ -133,12 +136,19 @@ def dummy_hash() -> str:
     return hash_password("not-a-real-password")
 
 
+def _hash_thread_priority() -> None:
+    """Hashing threads run at a lower priority (nice 10): when the CPU is short, requests go
+    first and sign-ins wait. Linux sets this per thread; elsewhere it may not apply."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+
+
 class PasswordGate:
-    """Password checks for requests: in worker threads, at most ``size`` at once.
+    """Password checks for requests: in threads of their own, at most ``size`` at once.
 
     argon2 is built to be costly (here about 0.2 s of CPU and 64 MiB each): a burst of sign-ins
-    running all at once would take every core, and the thread pool, from other requests. The
-    rest wait in the event loop, costing nothing, for up to ``wait_seconds`` (then 503 `busy`).
+    running all at once would take every core, and the request thread pool, from other requests.
+    The rest wait in the event loop, costing nothing, for up to ``wait_seconds`` (then 503 `busy`).
     """
 
     def __init__(
@@ -151,6 +161,11 @@ class PasswordGate:
         self._slots = asyncio.Semaphore(size)
         self._wait = wait_seconds
         self._verify = verify
+        self._threads = ThreadPoolExecutor(
+            max_workers=size,
+            thread_name_prefix="password-hash",
+            initializer=_hash_thread_priority,
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PasswordGate:
@@ -163,6 +178,7 @@ class PasswordGate:
         except TimeoutError as exc:
             raise busy() from exc
         try:
-            return await run_in_threadpool(self._verify, password, password_hash)
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._threads, self._verify, password, password_hash)
         finally:
             self._slots.release()

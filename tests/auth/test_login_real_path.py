@@ -12,6 +12,7 @@ run side by side (see tests/committed.py for why the ``client`` fixture cannot s
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -127,6 +128,7 @@ def test_a_burst_of_sign_ins_never_hashes_more_than_the_gate_allows(
     size, burst = 2, 8
     app = committed.app()
     running, most = 0, 0
+    priorities: set[int] = set()
     count_lock = threading.Lock()
     two_inside = threading.Barrier(size, timeout=HANG_GUARD_S)
 
@@ -135,6 +137,7 @@ def test_a_burst_of_sign_ins_never_hashes_more_than_the_gate_allows(
         with count_lock:
             running += 1
             most = max(most, running)
+            priorities.add(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
         try:
             two_inside.wait()  # the gate does let `size` hashes run side by side
             return verify_password(password, password_hash)
@@ -153,3 +156,5 @@ def test_a_burst_of_sign_ins_never_hashes_more_than_the_gate_allows(
     # Successful sign-ins are never capped per address; they only queue for the hash.
     assert [r.status_code for r in answers] == [200] * burst
     assert most == size
+    # and the hashes run in threads of lower priority (nice 10 or more): requests come first
+    assert min(priorities) >= 10
