@@ -1,8 +1,8 @@
 """Login, refresh rotation with reuse detection, logout, throttling of failed logins.
 
 Failures are *returned*, not raised, by the functions that record something on failure (a
-throttle count, a revoked family): the request's transaction must commit that record even though
-the caller gets an error.
+throttle count, a revoked family): the transaction they write in (the request's, or sign-in's own
+write unit) must commit that record even though the caller gets an error.
 """
 
 from __future__ import annotations
