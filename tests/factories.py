@@ -11,7 +11,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from backend.auth.security import hash_password, issue_token
+from backend.auth.security import decode_token, hash_password, issue_token
+from backend.auth.subject import Subject, load_user
 from backend.config import Settings
 from backend.core.clock import get_clock
 from backend.models import AuthSession, Category, Unit, User
@@ -134,6 +135,12 @@ class World:
         r = self.call(role, method, path, **kw)
         assert r.status_code in (200, 201), (r.status_code, r.text)
         return r.json()  # type: ignore[no-any-return]
+
+    def subject(self, role: str) -> Subject:
+        """The acting subject behind ``role``'s token, loaded as a request loads it."""
+        token = self.actors[role].headers["Authorization"].removeprefix("Bearer ")
+        now = get_clock().now()
+        return load_user(self.db, decode_token(self.settings, token, "access", now), now)
 
     def submit(self, role: str = "college_staff", **body: Any) -> dict[str, Any]:
         payload = {"title": "图书馆空调不制冷", "content": "三楼自习室空调一周没有制冷，影响学习。"}

@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 
 from backend.calendar import service
 from backend.core.timefmt import LocalDateTime
-from backend.deps import CommitteeAdmin, CurrentUser, DbSession, Now, SettingsDep
+from backend.deps import CommitteeAdmin, CurrentSubject, DbSession, Now, SettingsDep
 from backend.errors import invalid, not_found
 from backend.models import CalendarDay
 
@@ -36,7 +36,7 @@ def _out(d: CalendarDay) -> CalendarDayOut:
 
 @router.get("/days", response_model=list[CalendarDayOut])
 def list_calendar_days(
-    _: CurrentUser,
+    _: CurrentSubject,
     session: DbSession,
     start: date | None = Query(default=None, alias="from"),
     end: date | None = Query(default=None, alias="to"),
@@ -75,7 +75,7 @@ def delete_calendar_day(day: date, _: CommitteeAdmin, session: DbSession) -> Res
 
 @router.get("/workdays", response_model=list[WorkdayInfo])
 def list_workdays(
-    _: CurrentUser,
+    _: CurrentSubject,
     session: DbSession,
     settings: SettingsDep,
     start: date = Query(alias="from"),

@@ -1,6 +1,6 @@
-"""The worker's handler for ``mail.send`` outbox rows: payload {to, subject, body, ...}.
+"""The ``mail`` consumer of ``mail.send`` outbox events: payload {to, subject, body, ...}.
 
-Rows are rendered when they are queued, so sending needs no database: the handler holds no
+Mails are rendered when they are queued, so sending needs no database: the consumer holds no
 transaction while it talks to the SMTP server.
 """
 
@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from backend.config import Settings
 from backend.mail.sender import SmtpSender, build_message
 from backend.models import OutboxMessage
-from backend.worker.registry import Delivery, register_handler
+from backend.worker.outbox import enqueue
+from backend.worker.registry import Delivery, register_consumer
 
 TOPIC = "mail.send"
 
@@ -22,15 +23,8 @@ TOPIC = "mail.send"
 def queue_mail(
     session: Session, now: datetime, *, to: str, subject: str, body: str, **extra: Any
 ) -> None:
-    """Add a ``mail.send`` row to the outbox, in the caller's transaction."""
-    session.add(
-        OutboxMessage(
-            topic=TOPIC,
-            payload={"to": to, "subject": subject, "body": body, **extra},
-            created_at=now,
-            available_at=now,
-        )
-    )
+    """Add a ``mail.send`` event to the outbox, in the caller's transaction."""
+    enqueue(session, TOPIC, {"to": to, "subject": subject, "body": body, **extra}, now)
 
 
 def send_mail(_session: Session, message: OutboxMessage, delivery: Delivery) -> None:
@@ -51,4 +45,4 @@ def _mail_enabled(settings: Settings) -> bool:
     return settings.mail_enabled
 
 
-register_handler(TOPIC, send_mail, enabled=_mail_enabled)
+register_consumer("mail", TOPIC, send_mail, enabled=_mail_enabled)

@@ -12,6 +12,7 @@ from sqlmodel import col
 
 from backend.calendar.service import workday_start
 from backend.calendar.workdays import WorkCalendar
+from backend.events import contract
 from backend.models import Category, Ticket, TicketDepartment, TicketEvent, Unit, User
 from backend.models.enums import Status
 from backend.tickets import permissions
@@ -199,7 +200,8 @@ def events_out(
         .where(col(TicketEvent.ticket_id) == ticket.id)
         .order_by(col(TicketEvent.id))
     )
-    if not permissions.sees_internal(rels):
+    sees_internal = permissions.sees_internal(rels)
+    if not sees_internal:
         q = q.where(col(TicketEvent.internal).is_(False))
     show_submitter = permissions.can_see_submitter(ticket, rels)
     events = list(session.execute(q).scalars())
@@ -221,6 +223,9 @@ def events_out(
         assert e.id is not None
         hide = e.by_submitter and not show_submitter
         user = users.get(e.actor_id) if e.actor_id is not None and not hide else None
+        # A return's or an extension's reason stays between the departments and the committee
+        # (rows written before the event contract also kept the return's reason code in data).
+        private = not sees_internal and contract.internal_note(e.action)
         out.append(
             EventOut(
                 id=e.id,
@@ -234,9 +239,9 @@ def events_out(
                 else None,
                 # The submitter's unit is the ticket's college, which everyone in scope sees.
                 actor_unit=units.get(e.actor_unit_id) if e.actor_unit_id is not None else None,
-                note=e.note,
+                note=None if private else e.note,
                 internal=e.internal,
-                data=e.data,
+                data=None if private else e.data,
                 created_at=e.created_at.astimezone(tz),
             )
         )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
-from backend.deps import CommitteeAdmin, CurrentUser, DbSession, Now
+from backend.deps import CommitteeAdmin, CurrentSubject, DbSession, Now
 from backend.models.enums import UnitKind
 from backend.units import service
 from backend.units.schemas import (
@@ -22,7 +22,7 @@ router = APIRouter()
 
 @router.get("/units", response_model=list[UnitOut], tags=["units"])
 def list_units(
-    _: CurrentUser,
+    _: CurrentSubject,
     session: DbSession,
     kind: UnitKind | None = None,
     include_inactive: bool = False,
@@ -42,7 +42,7 @@ def update_unit(unit_id: int, body: UnitUpdate, _: CommitteeAdmin, session: DbSe
 
 @router.get("/users", response_model=list[UserOut], tags=["users"])
 def list_users(
-    caller: CurrentUser,
+    caller: CurrentSubject,
     session: DbSession,
     unit_id: int | None = None,
     q: str | None = Query(default=None, max_length=64),
@@ -67,7 +67,7 @@ def update_user(
 
 @router.get("/categories", response_model=list[CategoryOut], tags=["categories"])
 def list_categories(
-    _: CurrentUser, session: DbSession, include_inactive: bool = False
+    _: CurrentSubject, session: DbSession, include_inactive: bool = False
 ) -> list[CategoryOut]:
     return service.list_categories(session, include_inactive)
 

@@ -12,7 +12,7 @@ from sqlmodel import col
 
 from backend.config import Settings
 from backend.core.clock import FrozenClock
-from backend.models import Notification, OutboxMessage
+from backend.models import Notification, OutboxDelivery, OutboxMessage
 from backend.notifications.sweeps import digest_cutoff, send_digests
 from backend.worker import registry
 from backend.worker.runner import Worker
@@ -258,7 +258,7 @@ def test_a_retry_succeeds_once_the_server_answers(
     assert worker.drain().sent == 1
     assert len(smtp.inbox.messages()) == 1
     db.expire_all()
-    sent = db.get(OutboxMessage, mail.id)
+    sent = db.get(OutboxDelivery, mail.id)
     assert sent is not None
     assert sent.sent_at == clock.now()
     assert sent.last_error is None
