@@ -18,11 +18,11 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from backend import migrate
 from backend.config import Settings
 from backend.db import make_engine, open_session
 from backend.main import create_app
-from tests.conftest import BACKEND, TEST_SECRET, create_pg_database, drop_pg_database, pg_url
+from tests.conftest import BACKEND, TEST_SECRET
+from tests.own_db import own_database
 
 
 @dataclass
@@ -45,14 +45,7 @@ class Committed:
 
 @pytest.fixture(scope="module")
 def committed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Committed]:
-    pg_name = None
-    if BACKEND == "postgres":
-        pg_name = create_pg_database()
-        url = pg_url(pg_name)
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('committed') / 'huiyin.db'}"
-    try:
-        migrate.upgrade(url)
+    with own_database(BACKEND, tmp_path_factory.mktemp("committed")) as url:
         settings = Settings(
             environment="test",
             secret_key=TEST_SECRET,
@@ -64,6 +57,3 @@ def committed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Committed]:
             yield Committed(engine, settings)
         finally:
             engine.dispose()
-    finally:
-        if pg_name is not None:
-            drop_pg_database(pg_name)
