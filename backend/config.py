@@ -37,10 +37,20 @@ class Settings(BaseSettings):
     db_max_overflow: int = 10
     db_pool_timeout: float = 10.0
 
-    # Login throttling: failures per username and per client address inside a window.
-    login_max_failures_per_user: int = 5
-    login_max_failures_per_ip: int = 50
-    login_window_seconds: int = 900
+    # Sign-in throttling, failures counted inside a window. The (username, address) pair and
+    # the address (across usernames) are refused for the rest of the window once over their
+    # limit; a username failing from many addresses only backs off: each failure beyond its
+    # limit holds it back twice as long as the last, from backoff_seconds up to the max.
+    login_max_failures_per_pair: int = Field(default=5, ge=1)
+    login_max_failures_per_ip: int = Field(default=50, ge=1)
+    login_max_failures_per_user: int = Field(default=50, ge=1)
+    login_backoff_seconds: int = Field(default=1, ge=1)
+    login_backoff_max_seconds: int = Field(default=60, ge=1)
+    login_window_seconds: int = Field(default=900, ge=1)
+    # Password hashes running at once (argon2: CPU and 64 MiB each); 0 means one per CPU. A
+    # sign-in waiting longer than password_hash_wait_seconds for its turn gets 503 `busy`.
+    password_hash_concurrency: int = Field(default=0, ge=0)
+    password_hash_wait_seconds: float = Field(default=60.0, gt=0)
 
     # Public (no account) channel limits per client address.
     public_submit_per_hour: int = 10
@@ -126,6 +136,10 @@ class Settings(BaseSettings):
         if self.smtp_port is not None:
             return self.smtp_port
         return {"none": 25, "starttls": 587, "ssl": 465}[self.smtp_tls]
+
+    @property
+    def resolved_password_hash_concurrency(self) -> int:
+        return self.password_hash_concurrency or max(1, os.cpu_count() or 1)
 
     @property
     def is_sqlite(self) -> bool:

@@ -31,15 +31,27 @@ class WriteTurn:
     SQLite's busy handler polls with sleeps of up to 100 ms, so a writer of another process
     would idle long after the lock is free. A blocking flock on a side file hands the turn
     over at once, and BEGIN IMMEDIATE then finds the database free.
+
+    The turn belongs to the DBAPI connection that took it, and only that connection's return to
+    the pool hands it on: a session that never wrote (or another thread) cannot release it.
     """
 
     def __init__(self, db_path: str) -> None:
         self.path = db_path + ".writelock"
         self._fd: int | None = None
         self._mutex = threading.Lock()
-        self._held = False
+        self._owner: object | None = None
 
-    def acquire(self) -> None:
+    @property
+    def held(self) -> bool:
+        return self._owner is not None
+
+    def held_by(self, owner: object) -> bool:
+        return self._owner is owner
+
+    def acquire(self, owner: object) -> None:
+        if self._owner is owner:  # a second transaction on the connection that holds it
+            return
         self._mutex.acquire()
         try:
             if self._fd is None:
@@ -48,13 +60,16 @@ class WriteTurn:
         except BaseException:
             self._mutex.release()
             raise
-        self._held = True
+        self._owner = owner
 
-    def release(self) -> None:
-        if self._held and self._fd is not None:
-            self._held = False
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            self._mutex.release()
+    def release(self, owner: object) -> bool:
+        """Hand the turn on if ``owner`` holds it; for anyone else nothing changes (False)."""
+        if owner is None or self._owner is not owner or self._fd is None:
+            return False
+        self._owner = None
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._mutex.release()
+        return True
 
 
 _turns: dict[str, WriteTurn] = {}
@@ -96,14 +111,26 @@ def make_engine(url: str, settings: Settings | None = None) -> sa.Engine:
             if not conn.get_execution_options().get(WRITE_OPTION, False):
                 conn.exec_driver_sql("BEGIN")
                 return
+            owner = conn.connection.dbapi_connection
             if turn is not None:
-                turn.acquire()
+                turn.acquire(owner)
             try:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
             except BaseException:
                 if turn is not None:
-                    turn.release()
+                    turn.release(owner)
                 raise
+
+        if turn is not None:
+            # After COMMIT or ROLLBACK the connection goes back to the pool: only then, and only
+            # for the connection that took it, is the turn handed on.
+            @event.listens_for(engine, "checkin")
+            def _sqlite_checkin(dbapi_conn: Any, _record: Any) -> None:
+                turn.release(dbapi_conn)
+
+            @event.listens_for(engine, "invalidate")
+            def _sqlite_invalidate(dbapi_conn: Any, _record: Any, _exc: Any) -> None:
+                turn.release(dbapi_conn)
 
         return engine
     return sa.create_engine(
@@ -148,14 +175,17 @@ def open_session(engine: sa.Engine | None = None, *, write: bool = True) -> Sess
 
 
 def finish(session: Session, commit: bool) -> None:
-    """Commit or roll back, then hand the SQLite write turn on (if this session held it)."""
-    try:
-        session.commit() if commit else session.rollback()
-    finally:
-        bind = session.get_bind()
-        turn = _turns.get(str(bind.url)) if isinstance(bind, sa.Engine) else None
-        if turn is not None:
-            turn.release()
+    """Commit or roll back. The session's connection returns to the pool, which hands the SQLite
+    write turn on if that connection holds it (see WriteTurn)."""
+    if commit:
+        session.commit()
+    else:
+        session.rollback()
+
+
+def write_turn(engine: sa.Engine) -> WriteTurn | None:
+    """The write turn of a file SQLite engine (None for PostgreSQL and in-memory SQLite)."""
+    return _turns.get(str(engine.url))
 
 
 @contextmanager

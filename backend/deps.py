@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from backend.auth.security import InvalidToken, TokenClaims, decode_token
+from backend.auth.security import InvalidToken, PasswordGate, TokenClaims, decode_token
 from backend.auth.subject import Subject, load_user, unauthenticated
 from backend.config import Settings
 from backend.core.clock import get_clock
 from backend.db import finish
-from backend.errors import Problem
+from backend.errors import Problem, busy
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+T = TypeVar("T")
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -55,9 +56,7 @@ class DbGate:
                         self.writer.release()
                     raise
         except TimeoutError as exc:
-            raise Problem(
-                503, "busy", "The server is busy; retry shortly.", headers={"Retry-After": "1"}
-            ) from exc
+            raise busy() from exc
         try:
             yield
         finally:
@@ -110,6 +109,51 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
             session.close()
 
 
+class Work:
+    """Short units of work, each in its own transaction, committed when it returns.
+
+    For what must be written whatever becomes of the request (a rate-limit count, refused or
+    not), and for handlers that must not hold one transaction throughout (sign-in verifies a
+    password between its read and its write). Each unit is admitted by the gate like a request,
+    so it must run before the request's own session (DbSession) is opened, never inside it.
+    """
+
+    def __init__(self, request: Request) -> None:
+        self._factory: Callable[..., Session] = request.app.state.session_factory
+        self._gate: DbGate = request.app.state.db_gate
+
+    async def read(self, unit: Callable[[Session], T]) -> T:
+        return await self._run(unit, write=False)
+
+    async def write(self, unit: Callable[[Session], T]) -> T:
+        return await self._run(unit, write=True)
+
+    async def _run(self, unit: Callable[[Session], T], *, write: bool) -> T:
+        async with self._gate.admit(write):
+            return await run_in_threadpool(self._in_session, unit, write)
+
+    def _in_session(self, unit: Callable[[Session], T], write: bool) -> T:
+        session = self._factory(write=write)
+        try:
+            result = unit(session)
+            finish(session, True)
+            return result
+        except BaseException:
+            finish(session, False)
+            raise
+        finally:
+            session.close()
+
+
+async def get_work(request: Request) -> Work:
+    return Work(request)
+
+
+async def get_password_gate(request: Request) -> PasswordGate:
+    gate: PasswordGate = request.app.state.password_gate
+    return gate
+
+
 async def get_now() -> datetime:
     return get_clock().now()
 
@@ -118,6 +162,8 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 # scope="function": commit before the response is sent, so a failed commit is an error response.
 DbSession = Annotated[Session, Depends(get_db, scope="function")]
 Now = Annotated[datetime, Depends(get_now)]
+WorkDep = Annotated[Work, Depends(get_work)]
+Passwords = Annotated[PasswordGate, Depends(get_password_gate)]
 
 
 async def get_claims(

@@ -60,6 +60,11 @@ def forbidden(detail: str = "You may not do this.", code: str = "forbidden") -> 
     return Problem(403, code, detail)
 
 
+def busy() -> Problem:
+    """503 for a request that waited its limit for a connection, the write lock or a hash."""
+    return Problem(503, "busy", "The server is busy; retry shortly.", headers={"Retry-After": "1"})
+
+
 def conflict(code: str, detail: str, **extra: Any) -> Problem:
     return Problem(409, code, detail, extra=extra)
 

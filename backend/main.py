@@ -14,8 +14,10 @@ from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
 from backend.auth.router import router as auth_router
+from backend.auth.security import PasswordGate
 from backend.calendar.router import router as calendar_router
 from backend.config import Settings, get_settings
+from backend.core.headers import SecurityHeaders, install_docs
 from backend.db import get_engine, make_engine, open_session
 from backend.deps import DbGate
 from backend.errors import install_handlers, problem_response
@@ -82,7 +84,7 @@ def create_app(
         "committee: every matter gets an answer, and the answer is checked.",
         generate_unique_id_function=_operation_id,
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # install_docs: the same page, with a content security policy of its own
         redoc_url=None,
     )
     app.state.settings = settings
@@ -91,7 +93,11 @@ def create_app(
         lambda write=True: open_session(get_engine(), write=write)
     )
     app.state.db_gate = DbGate(settings)
+    app.state.password_gate = PasswordGate.from_settings(settings)
     install_handlers(app)
+    # Around the whole stack, even Starlette's outermost 500 handler: on every response.
+    build_stack = app.build_middleware_stack
+    app.build_middleware_stack = lambda: SecurityHeaders(build_stack())  # type: ignore[method-assign]
 
     api = APIRouter(prefix=API_PREFIX)
 
@@ -129,6 +135,7 @@ def create_app(
     async def api_not_found(rest: str) -> Response:
         return problem_response(404, "not_found", "No such API endpoint.")
 
+    install_docs(app)
     _mount_spa(app)
     return app
 

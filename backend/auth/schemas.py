@@ -7,7 +7,9 @@ from pydantic import BaseModel, Field
 
 class TokenPair(BaseModel):
     access_token: str
-    refresh_token: str
+    refresh_token: str | None = Field(
+        description="Null when it was set as the HttpOnly cookie instead (X-Huiyin-Auth: cookie)."
+    )
     token_type: Literal["bearer"] = "bearer"
     expires_in: int = Field(description="Seconds until the access token expires.")
 

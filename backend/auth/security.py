@@ -7,7 +7,13 @@ token must be HS256 and carry exp/iat/sub/aud/iss/jti and a ``typ`` claim, and t
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import os
+import threading
 import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -18,6 +24,7 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
 from backend.config import Settings
+from backend.errors import busy
 
 ALGORITHM = "HS256"
 TokenType = Literal["access", "refresh"]
@@ -127,3 +134,51 @@ def verify_password(password: str, password_hash: str) -> bool:
 @lru_cache
 def dummy_hash() -> str:
     return hash_password("not-a-real-password")
+
+
+def _hash_thread_priority() -> None:
+    """Hashing threads run at a lower priority (nice 10): when the CPU is short, requests go
+    first and sign-ins wait. Linux sets this per thread; elsewhere it may not apply."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+
+
+class PasswordGate:
+    """Password checks for requests: in threads of their own, at most ``size`` at once.
+
+    argon2 is built to be costly (here about 0.2 s of CPU and 64 MiB each): a burst of sign-ins
+    running all at once would take every core, and the request thread pool, from other requests.
+    The rest wait in the event loop, costing nothing, for up to ``wait_seconds`` (then 503 `busy`).
+    """
+
+    def __init__(
+        self,
+        size: int,
+        wait_seconds: float,
+        verify: Callable[[str, str], bool] = verify_password,
+    ) -> None:
+        self.size = size
+        self._slots = asyncio.Semaphore(size)
+        self._wait = wait_seconds
+        self._verify = verify
+        self._threads = ThreadPoolExecutor(
+            max_workers=size,
+            thread_name_prefix="password-hash",
+            initializer=_hash_thread_priority,
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PasswordGate:
+        return cls(settings.resolved_password_hash_concurrency, settings.password_hash_wait_seconds)
+
+    async def verify(self, password: str, password_hash: str) -> bool:
+        try:
+            async with asyncio.timeout(self._wait):
+                await self._slots.acquire()
+        except TimeoutError as exc:
+            raise busy() from exc
+        try:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._threads, self._verify, password, password_hash)
+        finally:
+            self._slots.release()

@@ -1,32 +1,31 @@
 """Login, refresh rotation with reuse detection, logout, throttling of failed logins.
 
 Failures are *returned*, not raised, by the functions that record something on failure (a
-throttle count, a revoked family): the request's transaction must commit that record even though
-the caller gets an error.
+throttle count, a revoked family): the transaction they write in (the request's, or sign-in's own
+write unit) must commit that record even though the caller gets an error.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from backend.auth import throttle
 from backend.auth.schemas import TokenPair
-from backend.auth.security import (
-    InvalidToken,
-    decode_token,
-    dummy_hash,
-    issue_token,
-    verify_password,
-)
+from backend.auth.security import InvalidToken, decode_token, dummy_hash, issue_token
 from backend.config import Settings
 from backend.core import ratelimit
 from backend.errors import Problem
 from backend.models import AuthSession, RefreshToken, Unit, User
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -34,27 +33,42 @@ class LoginFailure:
     problem: Problem
 
 
-def _user_key(username: str) -> str:
-    return f"login:user:{username.lower()}"
+@dataclass(frozen=True)
+class Issued:
+    tokens: TokenPair
+    refresh_expires: datetime  # for the cookie's lifetime
 
 
-def _ip_key(address: str) -> str:
-    return f"login:ip:{address}"
+class Units(Protocol):
+    """Short transactions of their own (backend.deps.Work)."""
+
+    async def read(self, unit: Callable[[Session], T]) -> T: ...
+
+    async def write(self, unit: Callable[[Session], T]) -> T: ...
 
 
-def _throttled(seconds: int) -> Problem:
-    return Problem(
-        429,
-        "login_throttled",
-        "Too many failed sign-in attempts. Try again later.",
-        headers={"Retry-After": str(seconds)},
-        extra={"retry_after": seconds},
+class Verifier(Protocol):
+    """Checks a password against its hash off the event loop (security.PasswordGate)."""
+
+    async def verify(self, password: str, password_hash: str) -> bool: ...
+
+
+def _throttled(seconds: int) -> LoginFailure:
+    return LoginFailure(
+        ratelimit.too_many(
+            "login_throttled", "Too many failed sign-in attempts. Try again later.", seconds
+        )
     )
 
 
 def _issue_pair(
-    session: Session, settings: Settings, user_id: int, session_id: str, now: datetime
-) -> TokenPair:
+    session: Session,
+    settings: Settings,
+    user_id: int,
+    session_id: str,
+    now: datetime,
+    session_ends: datetime,
+) -> Issued:
     access, _, _ = issue_token(
         settings,
         user_id=user_id,
@@ -69,70 +83,108 @@ def _issue_pair(
         session_id=session_id,
         typ="refresh",
         now=now,
-        lifetime=timedelta(days=settings.refresh_token_days),
+        # Never beyond the session's end, which no refresh extends.
+        lifetime=min(timedelta(days=settings.refresh_token_days), session_ends - now),
     )
     session.add(RefreshToken(jti=jti, session_id=session_id, expires_at=exp))
     session.flush()
-    return TokenPair(
+    tokens = TokenPair(
         access_token=access, refresh_token=refresh, expires_in=settings.access_token_minutes * 60
     )
+    return Issued(tokens, exp)
 
 
-def login(
-    session: Session,
+@dataclass(frozen=True)
+class _Candidate:
+    user_id: int | None  # None: no such username (its hash is the dummy's)
+    password_hash: str
+
+
+async def login(
+    units: Units,
+    passwords: Verifier,
     settings: Settings,
     *,
     username: str,
     password: str,
     address: str,
     now: datetime,
-) -> TokenPair | LoginFailure:
-    window = timedelta(seconds=settings.login_window_seconds)
-    for key, limit in (
-        (_user_key(username), settings.login_max_failures_per_user),
-        (_ip_key(address), settings.login_max_failures_per_ip),
-    ):
-        count, left = ratelimit.current(session, key, window, now)
-        if count >= limit:
-            return LoginFailure(_throttled(left))
+) -> Issued | LoginFailure:
+    """Sign in: read, hash outside any transaction, then decide and write in a short one.
 
+    argon2 takes a good part of a second of CPU: run inside the write transaction it held
+    SQLite's single write turn (and every other writer) for as long. The decision is taken again
+    after the hash, on locked counters, so concurrent attempts cannot all slip under a limit:
+    one that lands beyond it gets 429 whatever its password, which tells a guesser nothing.
+    """
+    rules = throttle.rules_for(settings, username, address)
+    candidate = await units.read(lambda s: _prepare(s, settings, rules, username, now))
+    if isinstance(candidate, LoginFailure):
+        return candidate
+    ok = await passwords.verify(password, candidate.password_hash)
+    return await units.write(lambda s: _conclude(s, settings, rules, candidate, ok, now))
+
+
+def _prepare(
+    session: Session, settings: Settings, rules: throttle.Rules, username: str, now: datetime
+) -> _Candidate | LoginFailure:
+    # Refuse a throttled attempt before paying for the hash.
+    wait = throttle.wait_for(rules, ratelimit.peek(session, rules.keys), settings, now)
+    if wait:
+        return _throttled(wait)
     row = session.execute(
-        sa.select(User, col(Unit.is_active))
-        .join(Unit, col(Unit.id) == col(User.unit_id))
-        .where(col(User.username) == username)
+        sa.select(col(User.id), col(User.password_hash)).where(col(User.username) == username)
     ).one_or_none()
-    user = row[0] if row else None
-    ok = verify_password(password, user.password_hash if user else dummy_hash())
-    if user is None or not ok:
-        for key in (_user_key(username), _ip_key(address)):
-            ratelimit.hit(session, key, window, now)
+    # An unknown username is verified against a dummy hash: a miss costs as much as a wrong
+    # password, so timing does not tell which usernames exist.
+    return _Candidate(row[0], row[1]) if row else _Candidate(None, dummy_hash())
+
+
+def _conclude(
+    session: Session,
+    settings: Settings,
+    rules: throttle.Rules,
+    candidate: _Candidate,
+    ok: bool,
+    now: datetime,
+) -> Issued | LoginFailure:
+    failed = candidate.user_id is None or not ok
+    buckets = ratelimit.lock(session, rules.keys, now, create=failed)
+    wait = throttle.wait_for(rules, buckets, settings, now)
+    if wait:
+        return _throttled(wait)
+    if failed:
+        throttle.count_failure(rules, buckets, settings, now)
         session.flush()
         return LoginFailure(
             Problem(401, "invalid_credentials", "The username or password is incorrect.")
         )
-    if not user.is_active or (row is not None and not row[1]):
+    row = session.execute(
+        sa.select(col(User.is_active), col(Unit.is_active))
+        .join(Unit, col(Unit.id) == col(User.unit_id))
+        .where(col(User.id) == candidate.user_id)
+    ).one_or_none()
+    if row is None or not row[0] or not row[1]:
         return LoginFailure(Problem(401, "account_disabled", "This account is disabled."))
-    ratelimit.reset(session, _user_key(username))
-    assert user.id is not None
+    assert candidate.user_id is not None
+    ratelimit.reset(session, rules.pair.key)
     sid = str(uuid.uuid4())
-    session.add(
-        AuthSession(
-            id=sid,
-            user_id=user.id,
-            created_at=now,
-            expires_at=now + timedelta(days=settings.refresh_token_days),
-        )
-    )
+    ends = now + timedelta(days=settings.refresh_token_days)
+    session.add(AuthSession(id=sid, user_id=candidate.user_id, created_at=now, expires_at=ends))
     session.flush()
-    return _issue_pair(session, settings, user.id, sid, now)
+    return _issue_pair(session, settings, candidate.user_id, sid, now, ends)
+
+
+def invalid_refresh() -> LoginFailure:
+    return LoginFailure(
+        Problem(401, "invalid_refresh_token", "The refresh token is not valid; sign in again.")
+    )
 
 
 def refresh(
     session: Session, settings: Settings, *, token: str, now: datetime
-) -> TokenPair | LoginFailure:
-    bad = LoginFailure(
-        Problem(401, "invalid_refresh_token", "The refresh token is not valid; sign in again.")
-    )
+) -> Issued | LoginFailure:
+    bad = invalid_refresh()
     try:
         claims = decode_token(settings, token, "refresh", now)
     except InvalidToken:
@@ -144,7 +196,8 @@ def refresh(
     auth = session.get(AuthSession, claims.sid)
     if stored is None or auth is None or stored.session_id != auth.id:
         return bad
-    if auth.revoked_at is not None:
+    # The session's own end is final: a refresh JWT minted late in the session outlives it.
+    if auth.revoked_at is not None or auth.expires_at <= now:
         return bad
     if stored.used_at is not None:
         # A used refresh token came back: it was stolen or replayed. Kill the whole family.
@@ -158,7 +211,7 @@ def refresh(
         return LoginFailure(Problem(401, "account_disabled", "This account is disabled."))
     stored.used_at = now
     session.flush()
-    return _issue_pair(session, settings, auth.user_id, auth.id, now)
+    return _issue_pair(session, settings, auth.user_id, auth.id, now, auth.expires_at)
 
 
 def logout(session: Session, session_id: str, now: datetime) -> None:

@@ -315,6 +315,8 @@ class RateBucket(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=200)
     count: int = 0
     window_start: datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))
+    # A key that backs off (sign-in failures of one username) is held back until then.
+    blocked_until: datetime | None = _ts()
 
 
 class IdempotencyRecord(SQLModel, table=True):

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
 
+from backend.config import Settings
 from backend.core import ratelimit
-from backend.deps import DbSession, Now, SettingsDep, client_address
-from backend.errors import Problem, ProblemBody, not_found
+from backend.deps import DbSession, Now, SettingsDep, WorkDep, client_address
+from backend.errors import ProblemBody, not_found
 from backend.models import Ticket, Unit
 from backend.models.enums import Anonymity, Channel, Status
 from backend.public.schemas import (
@@ -32,28 +34,33 @@ router = APIRouter(
 Code = Annotated[str, Path(min_length=8, max_length=40)]
 
 
-def _limit(session: DbSession, key: str, limit: int, window: timedelta, now: Now) -> None:
-    count, start = ratelimit.hit(session, key, window, now)
-    if count > limit:
-        left = ratelimit.seconds_left(start, window, now)
-        raise Problem(
-            429,
-            "rate_limited",
-            "Too many requests; try again later.",
-            headers={"Retry-After": str(left)},
-            extra={"retry_after": left},
-        )
+def _budget(
+    kind: str, limit_of: Callable[[Settings], int], window: timedelta
+) -> Callable[..., Awaitable[None]]:
+    """A per-address budget, spent by every request in a committed write of its own before
+    anything else happens: a miss (unknown code, refused score, invalid body) rolls the request
+    back but still counts, or codes could be guessed without end."""
+
+    async def spend(request: Request, work: WorkDep, settings: SettingsDep, now: Now) -> None:
+        key = f"public:{kind}:{client_address(request)}"
+        count, start = await work.write(lambda s: ratelimit.hit(s, key, window, now))
+        if count > limit_of(settings):
+            raise ratelimit.too_many(
+                "rate_limited",
+                "Too many requests; try again later.",
+                ratelimit.seconds_left(start, window, now),
+            )
+
+    return spend
 
 
-def _lookup_limit(ctx: context.Ctx, request: Request) -> None:
-    """Lookups and scores by code share one budget per address: codes cannot be guessed."""
-    _limit(
-        ctx.session,
-        f"public:lookup:{client_address(request)}",
-        ctx.settings.public_lookup_per_minute,
-        timedelta(minutes=1),
-        ctx.now,
-    )
+# Route dependencies run before the endpoint's own, so the count is committed before the
+# request's session (and, for a POST, the SQLite write turn) is taken.
+_submit_budget = Depends(_budget("submit", lambda s: s.public_submit_per_hour, timedelta(hours=1)))
+# Lookups and scores by code share one budget per address.
+_code_budget = Depends(
+    _budget("lookup", lambda s: s.public_lookup_per_minute, timedelta(minutes=1))
+)
 
 
 async def get_public_ctx(session: DbSession, settings: SettingsDep, now: Now) -> context.Ctx:
@@ -115,18 +122,14 @@ def _view(ctx: context.Ctx, own: Ticket) -> PublicTicket:
     )
 
 
-@router.post("/tickets", response_model=PublicTicketCreated, status_code=201)
-def submit_public_ticket(
-    body: PublicTicketCreate, request: Request, ctx: PublicCtx
-) -> PublicTicketCreated:
+@router.post(
+    "/tickets",
+    response_model=PublicTicketCreated,
+    status_code=201,
+    dependencies=[_submit_budget],
+)
+def submit_public_ticket(body: PublicTicketCreate, ctx: PublicCtx) -> PublicTicketCreated:
     """Raise an opinion without an account. The answer comes with a tracking code (查询码)."""
-    _limit(
-        ctx.session,
-        f"public:submit:{client_address(request)}",
-        ctx.settings.public_submit_per_hour,
-        timedelta(hours=1),
-        ctx.now,
-    )
     if body.category_id is not None:
         intake.check_category(ctx.session, body.category_id)
     code = intake.new_tracking_code()
@@ -150,20 +153,16 @@ def submit_public_ticket(
     )
 
 
-@router.get("/tickets/{code}", response_model=PublicTicket)
-def lookup_public_ticket(code: Code, request: Request, ctx: PublicCtx) -> PublicTicket:
+@router.get("/tickets/{code}", response_model=PublicTicket, dependencies=[_code_budget])
+def lookup_public_ticket(code: Code, ctx: PublicCtx) -> PublicTicket:
     """Status and answer of a ticket by its tracking code; nothing about anyone."""
-    _lookup_limit(ctx, request)
     return _view(ctx, _own(ctx, code))
 
 
-@router.post("/tickets/{code}/score", response_model=PublicTicket)
-def score_public_ticket(
-    code: Code, body: ScoreBody, request: Request, ctx: PublicCtx
-) -> PublicTicket:
+@router.post("/tickets/{code}/score", response_model=PublicTicket, dependencies=[_code_budget])
+def score_public_ticket(code: Code, body: ScoreBody, ctx: PublicCtx) -> PublicTicket:
     """Score the answer (1–5 on efficiency, handling, effect) once it has been revisited; a
     merged ticket is scored on its own once the ticket it was merged into is revisited."""
-    _lookup_limit(ctx, request)
     own = _own(ctx, code)
     rels = frozenset({Rel.code_holder})
     guard(Action.score, own.status, rels)

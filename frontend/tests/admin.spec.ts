@@ -5,7 +5,7 @@ import { createAppRouter } from '@/router'
 import { adminGuard } from '@/router/adminGuard'
 import { createAppI18n } from '@/i18n'
 import { ApiError } from '@/api/problem'
-import { ACCESS_KEY, REFRESH_KEY } from '@/stores/auth'
+import { useAuthStore } from '@/stores/auth'
 import { adminError } from '@/views/admin/adminError'
 import { adminAllowed, sortDays, userPatch, yearRange, type Unit, type User } from '@/views/admin/adminLogic'
 import { ME, json, stubFetch } from './helpers'
@@ -13,8 +13,7 @@ import { ME, json, stubFetch } from './helpers'
 describe('admin route guard', () => {
   beforeEach(() => {
     setActivePinia(createPinia())
-    localStorage.setItem(ACCESS_KEY, 'A1')
-    localStorage.setItem(REFRESH_KEY, 'R1')
+    useAuthStore().setAccessToken('A1')
   })
   afterEach(() => vi.unstubAllGlobals())
 

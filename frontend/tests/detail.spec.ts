@@ -4,7 +4,7 @@ import { createPinia, setActivePinia } from 'pinia'
 import { createMemoryHistory } from 'vue-router'
 import { createAppI18n } from '@/i18n'
 import { createAppRouter } from '@/router'
-import { ACCESS_KEY, REFRESH_KEY, installAuthHooks, useAuthStore } from '@/stores/auth'
+import { installAuthHooks, useAuthStore } from '@/stores/auth'
 import { formatBytes } from '@/utils/format'
 import TicketDetailView from '@/views/TicketDetailView.vue'
 import PublicLookupView from '@/views/public/PublicLookupView.vue'
@@ -57,11 +57,10 @@ const CLOSED = {
 }
 
 async function mountDetail(handler: (c: Call) => Response) {
-  localStorage.setItem(ACCESS_KEY, 'A1')
-  localStorage.setItem(REFRESH_KEY, 'R1')
   stubFetch((c) => (c.path === '/api/v1/me' ? json(ME) : handler(c)))
   const pinia = createPinia()
   setActivePinia(pinia)
+  useAuthStore().setAccessToken('A1')
   installAuthHooks(useAuthStore(), () => undefined)
   const router = createAppRouter(createMemoryHistory())
   await router.push('/tickets/42')

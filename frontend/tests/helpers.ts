@@ -6,6 +6,7 @@ export interface Call {
   path: string
   headers: Headers
   body: string
+  credentials: RequestCredentials
 }
 
 type Handler = (call: Call) => Response | Promise<Response>
@@ -32,6 +33,7 @@ export function stubFetch(handler: Handler) {
       path: new URL(req.url).pathname,
       headers: req.headers,
       body: req.body ? await req.text() : '',
+      credentials: req.credentials,
     }
     calls.push(call)
     return handler(call)

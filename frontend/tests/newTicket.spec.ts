@@ -4,7 +4,7 @@ import { createPinia, setActivePinia } from 'pinia'
 import { createMemoryHistory } from 'vue-router'
 import { createAppI18n } from '@/i18n'
 import { createAppRouter } from '@/router'
-import { ACCESS_KEY, REFRESH_KEY, installAuthHooks, useAuthStore } from '@/stores/auth'
+import { installAuthHooks, useAuthStore } from '@/stores/auth'
 import {
   IdempotencyKeeper,
   acceptFiles,
@@ -182,12 +182,11 @@ describe('NewTicketView', () => {
   afterEach(() => vi.unstubAllGlobals())
 
   async function mountAs(me: typeof ME, handler: Parameters<typeof stubFetch>[0]) {
-    localStorage.setItem(ACCESS_KEY, 'A1')
-    localStorage.setItem(REFRESH_KEY, 'R1')
     const stub = stubFetch((c) => (c.path === '/api/v1/me' ? json(me) : handler(c)))
     const pinia = createPinia()
     setActivePinia(pinia)
     const auth = useAuthStore()
+    auth.setAccessToken('A1')
     installAuthHooks(auth, () => undefined)
     const router = createAppRouter(createMemoryHistory())
     await router.push('/tickets/new')

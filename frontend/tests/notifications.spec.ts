@@ -17,8 +17,7 @@ import { json, stubFetch, type Call } from './helpers'
 
 const hooks = {
   getAccessToken: () => 'A',
-  getRefreshToken: () => null,
-  setTokens: () => undefined,
+  setAccessToken: () => undefined,
   onAuthFailure: () => undefined,
 }
 

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import { createMemoryHistory } from 'vue-router'
 import { createAppRouter } from '@/router'
-import { ACCESS_KEY, REFRESH_KEY } from '@/stores/auth'
+import { useAuthStore } from '@/stores/auth'
 import { canRaiseSupervision, emptySlaForm, orderTagType, slaBody, slaFormOf, slaScope, type SlaPolicy } from '@/utils/sla'
 import { ME, json, stubFetch } from './helpers'
 
@@ -68,8 +68,7 @@ describe('supervision orders', () => {
 describe('routes', () => {
   beforeEach(() => {
     setActivePinia(createPinia())
-    localStorage.setItem(ACCESS_KEY, 'A1')
-    localStorage.setItem(REFRESH_KEY, 'R1')
+    useAuthStore().setAccessToken('A1')
   })
   afterEach(() => vi.unstubAllGlobals())
 
@@ -82,12 +81,14 @@ describe('routes', () => {
     expect(router.currentRoute.value.name).toBe('not-found')
     stubFetch(() => json({ ...ME, unit: { ...ME.unit, kind: 'department' } }))
     setActivePinia(createPinia())
+    useAuthStore().setAccessToken('A1')
     const deptRouter = createAppRouter(createMemoryHistory())
     await deptRouter.push('/supervision')
     expect(deptRouter.currentRoute.value.name).toBe('supervision')
     const admin = { ...ME, is_admin: true, unit: { ...ME.unit, kind: 'committee' } }
     stubFetch(() => json(admin))
     setActivePinia(createPinia())
+    useAuthStore().setAccessToken('A1')
     const router2 = createAppRouter(createMemoryHistory())
     await router2.push('/admin/sla')
     expect(router2.currentRoute.value.name).toBe('admin-sla')

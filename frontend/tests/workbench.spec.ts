@@ -26,8 +26,7 @@ import { ME, json, problem, stubFetch, type Call } from './helpers'
 
 const noHooks = {
   getAccessToken: () => 'A',
-  getRefreshToken: () => null,
-  setTokens: () => undefined,
+  setAccessToken: () => undefined,
   onAuthFailure: () => undefined,
 }
 

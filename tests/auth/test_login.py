@@ -4,8 +4,6 @@ the ways an administrator ends someone's sessions."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack
 from datetime import timedelta
 from typing import Any
 
@@ -15,12 +13,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from backend.auth.security import issue_token
+from backend.auth.security import decode_token, issue_token
 from backend.config import Settings
 from backend.core.clock import FrozenClock, get_clock
-from backend.main import create_app
 from backend.models import AuthSession, RefreshToken, Unit, User
 from backend.models.enums import Role, UnitKind
+from tests.auth.conftest import MakeClient
 from tests.factories import PASSWORD, World, create_unit, create_user
 
 TOKEN = "/api/v1/auth/token"
@@ -94,32 +92,6 @@ def mint(db: Session, settings: Settings, user: User) -> dict[str, Any]:
     db.add(RefreshToken(jti=jti, session_id=sid, expires_at=exp))
     db.commit()
     return {"access_token": access, "refresh_token": refresh_token}
-
-
-MakeClient = Callable[..., TestClient]
-
-
-@pytest.fixture
-def make_client(
-    settings: Settings, connection: sa.Connection, clock: FrozenClock
-) -> Iterator[MakeClient]:
-    """A client of a fresh app whose settings differ, e.g. stricter login limits."""
-    with ExitStack() as stack:
-
-        def make(**overrides: Any) -> TestClient:
-            changed = settings.model_copy(update=overrides)
-
-            def factory(write: bool = True) -> Session:
-                return Session(
-                    bind=connection,
-                    join_transaction_mode="create_savepoint",
-                    expire_on_commit=False,
-                )
-
-            app = create_app(settings=changed, session_factory=factory)
-            return stack.enter_context(TestClient(app, raise_server_exceptions=False))
-
-        yield make
 
 
 @pytest.fixture
@@ -214,10 +186,10 @@ def test_user_of_a_deactivated_unit_cannot_sign_in(
 # --- throttling -------------------------------------------------------------------------------
 
 
-def test_per_user_throttle_blocks_even_the_right_password_until_the_window_ends(
+def test_pair_throttle_blocks_even_the_right_password_until_the_window_ends(
     client: TestClient, user: User, settings: Settings, clock: FrozenClock
 ) -> None:
-    limit = settings.login_max_failures_per_user
+    limit = settings.login_max_failures_per_pair
     assert limit == 5
     for _ in range(limit):
         assert_problem(login(client, user.username, "wrong-password"), 401, "invalid_credentials")
@@ -240,11 +212,50 @@ def test_per_user_throttle_blocks_even_the_right_password_until_the_window_ends(
     login_ok(client, user.username)
 
 
-# These use an app allowing two failures per username, to keep the argon2 work small.
+def test_the_right_password_from_another_address_works_after_five_wrong_ones(
+    make_client: MakeClient, user: User
+) -> None:
+    """Before, five failures locked the username itself: an attacker anywhere locked anyone out."""
+    attacker = make_client("198.51.100.66")
+    owner = make_client("192.0.2.10")
+    for _ in range(5):
+        assert_problem(login(attacker, user.username, "guess"), 401, "invalid_credentials")
+    assert_problem(login(attacker, user.username), 429, "login_throttled")
+    login_ok(owner, user.username)
+    # and the owner's success does not lift the attacker's pair
+    assert_problem(login(attacker, user.username), 429, "login_throttled")
+
+
+def test_a_username_failing_from_many_addresses_backs_off_and_is_never_locked(
+    make_client: MakeClient, user: User, clock: FrozenClock
+) -> None:
+    limits = {"login_max_failures_per_pair": 1, "login_max_failures_per_user": 2}
+    limits |= {"login_backoff_seconds": 4, "login_backoff_max_seconds": 30}
+    # Each address fails once (its pair is then spent); the username counts them all.
+    bots = (make_client(f"203.0.113.{i}", **limits) for i in range(1, 100))
+    owner = make_client("192.0.2.10", **limits)
+    for _ in range(2):  # up to the per-username limit: nothing held back
+        assert_problem(login(next(bots), user.username, "guess"), 401, "invalid_credentials")
+
+    waits = []
+    for _ in range(4):
+        assert_problem(login(next(bots), user.username, "guess"), 401, "invalid_credentials")
+        r = login(owner, user.username)  # even the right password waits its turn
+        body = assert_problem(r, 429, "login_throttled")
+        waits.append(body["retry_after"])
+        assert r.headers["retry-after"] == str(body["retry_after"])
+        clock.advance(timedelta(seconds=body["retry_after"]))
+    assert waits == [4, 8, 16, 30]  # doubling, up to the maximum; never the whole window
+
+    # The wait is over: the owner signs in, from an address that never failed.
+    login_ok(owner, user.username)
+
+
+# These use an app allowing two failures per pair, to keep the argon2 work small.
 
 
 def test_successful_login_resets_the_failure_count(make_client: MakeClient, user: User) -> None:
-    client = make_client(login_max_failures_per_user=2)
+    client = make_client(login_max_failures_per_pair=2)
     assert_problem(login(client, user.username, "wrong-password"), 401, "invalid_credentials")
     login_ok(client, user.username)
     assert_problem(login(client, user.username, "wrong-password"), 401, "invalid_credentials")
@@ -258,7 +269,7 @@ def test_successful_login_resets_the_failure_count(make_client: MakeClient, user
 def test_throttle_of_one_username_leaves_others_alone(
     make_client: MakeClient, db: Session, user: User, unit: Unit
 ) -> None:
-    client = make_client(login_max_failures_per_user=2)
+    client = make_client(login_max_failures_per_pair=2)
     other = create_user(db, unit)
     db.commit()
     for _ in range(2):
@@ -268,7 +279,7 @@ def test_throttle_of_one_username_leaves_others_alone(
 
 
 def test_unknown_usernames_are_throttled_too(make_client: MakeClient) -> None:
-    client = make_client(login_max_failures_per_user=2)
+    client = make_client(login_max_failures_per_pair=2)
     for _ in range(2):
         assert_problem(login(client, "ghost", "x"), 401, "invalid_credentials")
     assert_problem(login(client, "ghost", "x"), 429, "login_throttled")
@@ -319,6 +330,32 @@ def test_refresh_token_expires_after_refresh_token_days(
     pair = mint(db, settings, user)
     clock.advance(timedelta(days=settings.refresh_token_days))
     assert_problem(refresh(client, pair), 401, "invalid_refresh_token")
+
+
+def test_refresh_ends_with_the_session_even_when_the_refresh_token_lives_on(
+    client: TestClient, db: Session, user: User, settings: Settings, clock: FrozenClock
+) -> None:
+    days = settings.refresh_token_days
+    pair = mint(db, settings, user)
+    clock.advance(timedelta(days=days - 1))
+    late = refresh(client, pair)
+    assert late.status_code == 200, late.text
+    # The session ends `days` after sign-in; the refresh token just issued is not checked here
+    # for its own lifetime but for the session's.
+    clock.advance(timedelta(days=1))
+    assert_problem(refresh(client, late.json()), 401, "invalid_refresh_token")
+
+
+def test_a_late_refresh_token_expires_with_its_session(
+    client: TestClient, db: Session, user: User, settings: Settings, clock: FrozenClock
+) -> None:
+    pair = mint(db, settings, user)
+    clock.advance(timedelta(days=settings.refresh_token_days - 1))
+    late = refresh(client, pair).json()
+    claims = decode_token(settings, late["refresh_token"], "refresh", clock.now())
+    sid_end = db.get(AuthSession, claims.sid)
+    assert sid_end is not None
+    assert claims.exp == sid_end.expires_at
 
 
 def test_refresh_token_works_once(

@@ -6,9 +6,8 @@ export type ApiClient = ReturnType<typeof createClient<paths>>
 
 export interface AuthHooks {
   getAccessToken(): string | null
-  getRefreshToken(): string | null
-  /** Store a freshly rotated token pair. */
-  setTokens(pair: TokenPair): void
+  /** Keep a fresh access token (in memory only; the refresh token stays in its cookie). */
+  setAccessToken(token: string): void
   /** Refresh failed or was impossible: forget the session and go to the login page. */
   onAuthFailure(): void
 }
@@ -21,8 +20,45 @@ export interface ApiClientOptions {
 }
 
 const REFRESH_PATH = '/api/v1/auth/refresh'
-/** Requests whose 401 means "bad credentials", not "expired token". */
-const NO_REFRESH = ['/api/v1/auth/token', '/api/v1/auth/refresh', '/api/v1/auth/logout']
+/** Requests whose 401 means "bad credentials", not "expired token". Logout is not one of them:
+ * with an expired access token it must refresh and retry, or the session (and its cookie) would
+ * outlive the logout. */
+const NO_REFRESH = ['/api/v1/auth/token', '/api/v1/auth/refresh']
+
+/**
+ * Sign-in and refresh send this header: the server then keeps the refresh token in an
+ * HttpOnly cookie scoped to /api/v1/auth (no script can read it) instead of the JSON body.
+ */
+export const COOKIE_MODE = { 'X-Huiyin-Auth': 'cookie' } as const
+
+/**
+ * Trade the refresh cookie for a new access token (null: no live session). Tabs of one browser
+ * share the cookie, and the server ends a session whose refresh token comes back after it was
+ * rotated; a Web Lock makes the tabs refresh one after another, each with the current cookie.
+ */
+export async function refreshWithCookie(
+  baseUrl: string,
+  doFetch: (input: Request) => Promise<Response>,
+): Promise<string | null> {
+  const run = async (): Promise<string | null> => {
+    try {
+      const res = await doFetch(
+        new Request(new URL(baseUrl + REFRESH_PATH, globalThis.location?.href ?? 'http://localhost').href, {
+          method: 'POST',
+          headers: { ...COOKIE_MODE, Accept: 'application/json' },
+          credentials: 'same-origin',
+        }),
+      )
+      if (!res.ok) return null
+      const pair = (await res.json()) as Partial<TokenPair> | null
+      return pair?.access_token || null
+    } catch {
+      return null
+    }
+  }
+  const locks = globalThis.navigator?.locks
+  return locks ? locks.request('huiyin-refresh', run) : run()
+}
 
 function pathOf(url: string): string {
   try {
@@ -33,9 +69,9 @@ function pathOf(url: string): string {
 }
 
 /**
- * Middleware: adds `Authorization: Bearer …`; on a 401 it refreshes the token
- * pair once (concurrent 401s share that one refresh) and retries the request
- * once; when that is not possible it calls `onAuthFailure`.
+ * Middleware: adds `Authorization: Bearer …`; on a 401 it refreshes the access
+ * token once with the refresh cookie (concurrent 401s share that one refresh)
+ * and retries the request once; when that is not possible it calls `onAuthFailure`.
  */
 export function authMiddleware(opts: {
   baseUrl: string
@@ -47,24 +83,9 @@ export function authMiddleware(opts: {
   let inflight: Promise<string | null> | null = null
 
   async function refresh(): Promise<string | null> {
-    const refreshToken = hooks.getRefreshToken()
-    if (!refreshToken) return null
-    try {
-      const res = await opts.fetch(
-        new Request(new URL(opts.baseUrl + REFRESH_PATH, globalThis.location?.href ?? 'http://localhost').href, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-          body: JSON.stringify({ refresh_token: refreshToken }),
-        }),
-      )
-      if (!res.ok) return null
-      const pair = (await res.json()) as TokenPair
-      if (!pair?.access_token || !pair?.refresh_token) return null
-      hooks.setTokens(pair)
-      return pair.access_token
-    } catch {
-      return null
-    }
+    const token = await refreshWithCookie(opts.baseUrl, opts.fetch)
+    if (token) hooks.setAccessToken(token)
+    return token
   }
 
   function sharedRefresh(): Promise<string | null> {
@@ -121,8 +142,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
 
 let hooks: AuthHooks = {
   getAccessToken: () => null,
-  getRefreshToken: () => null,
-  setTokens: () => undefined,
+  setAccessToken: () => undefined,
   onAuthFailure: () => undefined,
 }
 
@@ -135,8 +155,7 @@ export const api: ApiClient = createApiClient({
   baseUrl: '',
   hooks: {
     getAccessToken: () => hooks.getAccessToken(),
-    getRefreshToken: () => hooks.getRefreshToken(),
-    setTokens: (pair) => hooks.setTokens(pair),
+    setAccessToken: (token) => hooks.setAccessToken(token),
     onAuthFailure: () => hooks.onAuthFailure(),
   },
 })

@@ -75,7 +75,8 @@ export interface paths {
         put?: never;
         /**
          * Refresh Token
-         * @description Trade a refresh token for a new pair. Each refresh token works once.
+         * @description Trade a refresh token (the JSON body's, or the cookie's) for a new pair. Each refresh
+         *     token works once.
          */
         post: operations["refresh_token"];
         delete?: never;
@@ -95,7 +96,8 @@ export interface paths {
         put?: never;
         /**
          * Logout
-         * @description End this session: its access and refresh tokens stop working at once.
+         * @description End this session: its access and refresh tokens stop working at once, and the refresh
+         *     cookie (if any) is cleared.
          */
         post: operations["logout"];
         delete?: never;
@@ -2148,8 +2150,11 @@ export interface components {
         TokenPair: {
             /** Access Token */
             access_token: string;
-            /** Refresh Token */
-            refresh_token: string;
+            /**
+             * Refresh Token
+             * @description Null when it was set as the HttpOnly cookie instead (X-Huiyin-Auth: cookie).
+             */
+            refresh_token: string | null;
             /**
              * Token Type
              * @default bearer
@@ -2380,7 +2385,10 @@ export interface operations {
     login_for_token: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: the refresh token travels in an HttpOnly cookie scoped to /api/v1/auth, not in the JSON body (the browser app). */
+                "X-Huiyin-Auth"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2413,13 +2421,19 @@ export interface operations {
     refresh_token: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: the refresh token travels in an HttpOnly cookie scoped to /api/v1/auth, not in the JSON body (the browser app). */
+                "X-Huiyin-Auth"?: string | null;
+            };
             path?: never;
-            cookie?: never;
+            cookie?: {
+                /** @description The refresh token, read with X-Huiyin-Auth: cookie. */
+                huiyin_refresh?: string | null;
+            };
         };
-        requestBody: {
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["RefreshRequest"];
+                "application/json": components["schemas"]["RefreshRequest"] | null;
             };
         };
         responses: {

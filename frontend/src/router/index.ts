@@ -139,11 +139,12 @@ export function createAppRouter(history: RouterHistory = createWebHistory()): Ro
 
   router.beforeEach(async (to) => {
     const auth = useAuthStore()
-    if (to.name === 'login' && auth.isAuthenticated) {
-      return safeRedirect(to.query.redirect)
+    if (to.name === 'login') {
+      // A page reload keeps no token: the refresh cookie may still hold a session.
+      return (await auth.restore()) ? safeRedirect(to.query.redirect) : true
     }
     if (to.meta.public) return true
-    if (!auth.isAuthenticated) {
+    if (!(await auth.restore())) {
       return { name: 'login', query: { redirect: to.fullPath } }
     }
     if (!auth.me) {

@@ -1,33 +1,19 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { api, setAuthHooks } from '@/api/client'
+import { COOKIE_MODE, api, refreshWithCookie, setAuthHooks } from '@/api/client'
 import { unwrap } from '@/api/problem'
-import type { Me, TokenPair } from '@/api/types'
+import type { Me } from '@/api/types'
 
-export const ACCESS_KEY = 'huiyin.access_token'
-export const REFRESH_KEY = 'huiyin.refresh_token'
-
-function read(key: string): string | null {
-  try {
-    return localStorage.getItem(key)
-  } catch {
-    return null
-  }
-}
-
-function write(key: string, value: string | null): void {
-  try {
-    if (value === null) localStorage.removeItem(key)
-    else localStorage.setItem(key, value)
-  } catch {
-    /* storage unavailable: the session lives in memory only */
-  }
-}
-
+/**
+ * The signed-in session. The access token lives in memory only (never in localStorage or
+ * sessionStorage, where any script could read it); the refresh token lives in an HttpOnly cookie
+ * that the server sets and no script sees. After a page load `restore()` trades that cookie for
+ * a new access token.
+ */
 export const useAuthStore = defineStore('auth', () => {
-  const accessToken = ref<string | null>(read(ACCESS_KEY))
-  const refreshToken = ref<string | null>(read(REFRESH_KEY))
+  const accessToken = ref<string | null>(null)
   const me = ref<Me | null>(null)
+  let restoring: Promise<boolean> | null = null
 
   const isAuthenticated = computed(() => accessToken.value !== null)
   const unitKind = computed(() => me.value?.unit.kind ?? null)
@@ -36,20 +22,28 @@ export const useAuthStore = defineStore('auth', () => {
   const isCollege = computed(() => unitKind.value === 'college')
   const isAdmin = computed(() => me.value?.is_admin === true)
 
-  function setTokens(pair: Pick<TokenPair, 'access_token' | 'refresh_token'>): void {
-    accessToken.value = pair.access_token
-    refreshToken.value = pair.refresh_token
-    write(ACCESS_KEY, pair.access_token)
-    write(REFRESH_KEY, pair.refresh_token)
+  function setAccessToken(token: string): void {
+    accessToken.value = token
   }
 
   /** Forget the session locally (no request). */
   function clear(): void {
     accessToken.value = null
-    refreshToken.value = null
     me.value = null
-    write(ACCESS_KEY, null)
-    write(REFRESH_KEY, null)
+  }
+
+  /** Resume the session of the refresh cookie, if there is one; concurrent calls share one try. */
+  function restore(): Promise<boolean> {
+    if (accessToken.value) return Promise.resolve(true)
+    restoring ??= refreshWithCookie('', (input) => globalThis.fetch(input))
+      .then((token) => {
+        if (token) accessToken.value = token
+        return token !== null
+      })
+      .finally(() => {
+        restoring = null
+      })
+    return restoring
   }
 
   async function fetchMe(): Promise<Me> {
@@ -58,16 +52,16 @@ export const useAuthStore = defineStore('auth', () => {
     return data
   }
 
-  /** OAuth2 password grant, sent as application/x-www-form-urlencoded. */
+  /** OAuth2 password grant, sent as application/x-www-form-urlencoded, in cookie mode. */
   async function login(username: string, password: string): Promise<Me> {
     const pair = unwrap(
       await api.POST('/api/v1/auth/token', {
         body: { grant_type: 'password', username, password, scope: '' },
         bodySerializer: (body) => new URLSearchParams(body as Record<string, string>).toString(),
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...COOKIE_MODE },
       }),
     )
-    setTokens(pair)
+    setAccessToken(pair.access_token)
     try {
       return await fetchMe()
     } catch (e) {
@@ -76,6 +70,7 @@ export const useAuthStore = defineStore('auth', () => {
     }
   }
 
+  /** End the session on the server (which also clears the refresh cookie), then locally. */
   async function logout(): Promise<void> {
     if (accessToken.value) {
       try {
@@ -89,7 +84,6 @@ export const useAuthStore = defineStore('auth', () => {
 
   return {
     accessToken,
-    refreshToken,
     me,
     isAuthenticated,
     unitKind,
@@ -97,8 +91,9 @@ export const useAuthStore = defineStore('auth', () => {
     isDepartment,
     isCollege,
     isAdmin,
-    setTokens,
+    setAccessToken,
     clear,
+    restore,
     fetchMe,
     login,
     logout,
@@ -109,8 +104,7 @@ export const useAuthStore = defineStore('auth', () => {
 export function installAuthHooks(store: ReturnType<typeof useAuthStore>, onFailure: () => void): void {
   setAuthHooks({
     getAccessToken: () => store.accessToken,
-    getRefreshToken: () => store.refreshToken,
-    setTokens: (pair) => store.setTokens(pair),
+    setAccessToken: (token) => store.setAccessToken(token),
     onAuthFailure: () => {
       store.clear()
       onFailure()
