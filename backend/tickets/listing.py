@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from backend.auth.principal import Principal
+from backend.core.inputs import id_in_range, instant_in_range
 from backend.errors import invalid
 from backend.models import Extension, Ticket, TicketDepartment, Unit
 from backend.models.enums import Status
@@ -58,7 +59,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         raw = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
         value = datetime.fromisoformat(raw[0])
-        if value.tzinfo is None or not isinstance(raw[1], int):
+        # A forged cursor must not reach the database with a value it cannot hold.
+        if value.tzinfo is None or not instant_in_range(value) or not id_in_range(raw[1]):
             raise ValueError
         return value, raw[1]
     except (ValueError, TypeError, IndexError, KeyError, orjson.JSONDecodeError) as exc:
@@ -108,7 +110,9 @@ def _build(p: Principal, f: ListFilters) -> Any:
         .where(permissions.visible_clause(p))
     )
     if f.status:
-        q = q.where(col(Ticket.status).in_([_p(f"status_{i}") for i in range(len(f.status))]))
+        # Not status_N: SQLAlchemy names the literal 'pending' of the extension rule status_1.
+        names = [_p(f"want_status_{i}") for i in range(len(f.status))]
+        q = q.where(col(Ticket.status).in_(names))
     if f.department_id is not None:
         q = q.where(
             sa.exists().where(
@@ -238,7 +242,7 @@ def list_tickets(ctx: Ctx, f: ListFilters) -> bytes:
 
     values: dict[str, Any] = {**permissions.scope_params(ctx.principal), "row_limit": f.limit + 1}
     for i, s in enumerate(f.status or ()):
-        values[f"status_{i}"] = s
+        values[f"want_status_{i}"] = s
     values.update(department_id=f.department_id, college_id=f.college_id)
     values.update(category_id=f.category_id, urgency=f.urgency, cutoff=ts(ctx.overdue_cutoff))
     if f.q:
