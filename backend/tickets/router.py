@@ -109,7 +109,10 @@ def count_tickets(
 @router.get("", response_model=TicketPage)
 def list_tickets(
     ctx: CtxDep,
-    status: Annotated[list[Status] | None, Query()] = None,
+    status: Annotated[
+        list[Status] | None,
+        Query(max_length=len(Status), description="Any of these states (each at most once)."),
+    ] = None,
     department_id: Id | None = None,
     college_id: Id | None = None,
     category_id: Id | None = None,
@@ -133,7 +136,7 @@ def list_tickets(
         if value is not None and value.tzinfo is None:
             raise invalid("naive_datetime", f"{name} needs a time zone offset.")
     filters = listing.ListFilters(
-        status=[s.value for s in status] if status else None,
+        status=listing.canonical_statuses(s.value for s in status) if status else None,
         department_id=department_id,
         college_id=college_id,
         category_id=category_id,
