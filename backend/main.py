@@ -21,7 +21,7 @@ from backend.config import Settings, get_settings
 from backend.core.bodylimit import BodySizeLimit
 from backend.db import get_engine, make_engine, open_session
 from backend.deps import DbGate
-from backend.errors import install_handlers, problem_response
+from backend.errors import install_handlers, problem_openapi, problem_response
 from backend.notifications.router import router as notifications_router
 from backend.public.router import router as public_router
 from backend.sla.router import router as sla_router
@@ -103,6 +103,7 @@ def create_app(
     )
     app.state.db_gate = DbGate(settings)
     install_handlers(app)
+    app.openapi = problem_openapi(app)  # type: ignore[method-assign]
     app.add_middleware(BodySizeLimit, limit_for=body_limit)
 
     api = APIRouter(prefix=API_PREFIX)

@@ -6,8 +6,8 @@
   every control character, including CR and LF, so it can never break a header or a log line;
   multi-line text (content, replies, notes) keeps line feeds and tabs and refuses the rest.
   Both strip surrounding white space, so a blank value fails its ``min_length``.
-- :data:`Id` is a database id: 1 … 2^63-1, what a BIGINT holds; anything else is a 422 before
-  it reaches a driver that would overflow.
+- :data:`Id` is a database id: 1 … 2^31-1, what the id columns (INTEGER) hold on PostgreSQL;
+  anything else is a 422 before it reaches a driver or a database that would overflow.
 - :data:`Instant` and :data:`Day` are timestamps and dates in years 1900–9000, so that converting
   them between zones, or counting days from them, cannot overflow.
 """
@@ -18,10 +18,10 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-MAX_ID = 2**63 - 1
+MAX_ID = 2**31 - 1  # the id columns are INTEGER: 32 bits on PostgreSQL
 FIRST_YEAR = 1900
 LAST_YEAR = 9000
 
@@ -64,13 +64,7 @@ def _multi_line(v: Any) -> Any:
 OneLine = Annotated[str, BeforeValidator(_one_line)]
 MultiLine = Annotated[str, BeforeValidator(_multi_line)]
 
-# The schema says int64 rather than the exact maximum: FastAPI writes bounds into openapi.json as
-# floats, and 2^63-1 as a float is 2^63, the first value refused.
-Id = Annotated[
-    int,
-    Field(ge=1, le=MAX_ID),
-    WithJsonSchema({"type": "integer", "format": "int64", "minimum": 1}),
-]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 def _year_in_range(year: int) -> bool:

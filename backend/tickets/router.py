@@ -359,7 +359,15 @@ def list_ticket_attachments(ticket_id: Id, ctx: CtxDep) -> list[AttachmentOut]:
 @router.get(
     "/{ticket_id}/attachments/{attachment_id}",
     response_class=FileResponse,
-    responses={200: {"content": {"application/octet-stream": {}}}},
+    responses={
+        200: {
+            "description": "The file, with the type found in its content.",
+            "content": {
+                mime: {"schema": {"type": "string", "format": "binary"}}
+                for mime in attachments.ALLOWED
+            },
+        }
+    },
 )
 def download_ticket_attachment(ticket_id: Id, attachment_id: Id, ctx: CtxDep) -> FileResponse:
     att, path = attachments.get_file(ctx, ticket_id, attachment_id)
