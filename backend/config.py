@@ -61,7 +61,8 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_sender: str = "huiyin@localhost"
     smtp_timeout_seconds: float = Field(default=10.0, gt=0)
-    # Local hour (settings.timezone) at which `digest` users get their daily mail.
+    # Local hour (settings.timezone) up to which `digest` users' daily mail collects notices; it
+    # goes out at the first office time (the committee's office hours) at or after it.
     digest_hour: int = Field(default=8, ge=0, le=23)
 
     # The worker (`huiyin worker`, or inside `huiyin serve` on SQLite).

@@ -13,8 +13,8 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from backend.auth.principal import Principal, load_principal, unauthenticated
 from backend.auth.security import InvalidToken, TokenClaims, decode_token
+from backend.auth.subject import Subject, load_user, unauthenticated
 from backend.config import Settings
 from backend.core.clock import get_clock
 from backend.db import finish
@@ -135,21 +135,31 @@ async def get_claims(
 Claims = Annotated[TokenClaims, Depends(get_claims)]
 
 
-def get_principal(session: DbSession, claims: Claims, now: Now) -> Principal:
-    """The live user behind the token: their session, account and unit are checked every time."""
-    return load_principal(session, claims, now)
+def get_subject(session: DbSession, claims: Claims, now: Now) -> Subject:
+    """Who is acting. Today every token is a user's: the live user behind it, their session,
+    account and unit checked every time (service clients come with the integrations issue)."""
+    return load_user(session, claims, now)
 
 
-CurrentUser = Annotated[Principal, Depends(get_principal)]
+CurrentSubject = Annotated[Subject, Depends(get_subject)]
 
 
-async def require_committee_admin(principal: CurrentUser) -> Principal:
-    if not principal.is_committee_admin:
+async def require_user(subject: CurrentSubject) -> Subject:
+    """For what only a person has: a session, an inbox, mail preferences."""
+    subject.person()
+    return subject
+
+
+CurrentUser = Annotated[Subject, Depends(require_user)]
+
+
+async def require_committee_admin(subject: CurrentSubject) -> Subject:
+    if not subject.is_committee_admin:
         raise Problem(403, "admin_required", "Only committee administrators may do this.")
-    return principal
+    return subject
 
 
-CommitteeAdmin = Annotated[Principal, Depends(require_committee_admin)]
+CommitteeAdmin = Annotated[Subject, Depends(require_committee_admin)]
 
 
 def client_address(request: Request) -> str:

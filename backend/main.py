@@ -28,6 +28,7 @@ from backend.sla.router import router as sla_router
 from backend.supervision.router import router as supervision_router
 from backend.tickets.router import router as tickets_router
 from backend.units.router import router as units_router
+from backend.worker import registry
 
 log = logging.getLogger("huiyin")
 
@@ -85,6 +86,8 @@ def create_app(
 ) -> FastAPI:
     """The app; with ``worker`` it also runs the background worker while it serves."""
     settings = settings or get_settings()
+    # Every process that enqueues events must know every consumer (see worker.registry).
+    registry.load_plugins()
     app = FastAPI(
         lifespan=_worker_lifespan(settings) if worker else None,
         title="Huiyin 回音 API",

@@ -17,7 +17,10 @@ from sqlmodel import col
 
 from backend.config import Settings
 from backend.core.clock import FrozenClock
-from backend.models import Notification, OutboxMessage
+from backend.events.contract import Details
+from backend.events.record import SYSTEM, build
+from backend.models import Notification, OutboxDelivery, OutboxMessage, Ticket
+from backend.worker.outbox import enqueue
 from backend.worker.runner import Worker
 from tests.conftest import _joined_session
 from tests.factories import World
@@ -87,22 +90,41 @@ def last_notification_id(db: Session) -> int:
     )
 
 
-def queue_event(db: Session, topic: str, payload: dict[str, Any], now: datetime) -> OutboxMessage:
-    msg = OutboxMessage(topic=topic, payload=payload, created_at=now, available_at=now)
-    db.add(msg)
-    db.flush()
-    return msg
+def queue_event(db: Session, topic: str, payload: dict[str, Any], now: datetime) -> int:
+    """An event as the application writes one (with a delivery per consumer); its id."""
+    return enqueue(db, topic, payload, now)
 
 
-def pending(db: Session, topic_prefix: str = "") -> list[OutboxMessage]:
+def queue_typed(db: Session, details: Details, now: datetime, *, ticket_id: int) -> int:
+    """An event of the contract about a ticket, as the system would write it."""
+    ticket = db.get(Ticket, ticket_id)
+    assert ticket is not None
+    entry = build(
+        ticket, details, who=SYSTEM, now=now, from_status=ticket.status, to_status=ticket.status
+    )
+    return queue_event(db, entry.payload.event, entry.payload.model_dump(mode="json"), now)
+
+
+def deliveries(db: Session, event_id: int) -> dict[str, OutboxDelivery]:
+    """An event's deliveries, fresh from the database, by consumer."""
+    db.expire_all()
+    rows = db.execute(
+        sa.select(OutboxDelivery).where(col(OutboxDelivery.event_id) == event_id)
+    ).scalars()
+    return {d.consumer: d for d in rows}
+
+
+def pending(db: Session, topic_prefix: str = "") -> list[OutboxDelivery]:
+    """Deliveries not yet made (failed ones included) of events with this topic prefix."""
     db.expire_all()
     return list(
         db.execute(
-            sa.select(OutboxMessage)
+            sa.select(OutboxDelivery)
+            .join(OutboxMessage, col(OutboxMessage.id) == col(OutboxDelivery.event_id))
             .where(
-                col(OutboxMessage.sent_at).is_(None),
+                col(OutboxDelivery.sent_at).is_(None),
                 col(OutboxMessage.topic).startswith(topic_prefix),
             )
-            .order_by(col(OutboxMessage.id))
+            .order_by(col(OutboxDelivery.id))
         ).scalars()
     )

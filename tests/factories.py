@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import time, timedelta
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from backend.auth.security import hash_password, issue_token
+from backend.auth.security import decode_token, hash_password, issue_token
+from backend.auth.subject import Subject, load_user
+from backend.calendar.workdays import DEFAULT_TZ
 from backend.config import Settings
 from backend.core.clock import get_clock
-from backend.models import AuthSession, Category, Unit, User
+from backend.models import AuthSession, CalendarDay, Category, OfficeHoursSetting, Unit, User
 from backend.models.enums import Role, UnitKind
 
 PASSWORD = "correct-horse-battery"
@@ -36,6 +39,18 @@ def create_unit(db: Session, kind: UnitKind | str, name: str | None = None) -> U
     db.add(unit)
     db.flush()
     return unit
+
+
+def office_always_open(db: Session, tz: str = DEFAULT_TZ) -> None:
+    """Office hours from 00:00 to the last microsecond of the day, and yesterday, today and
+    tomorrow working days: a test whose workers run on the wall clock delivers mail at once
+    whenever it runs (mail waits for office hours otherwise)."""
+    now = get_clock().now()
+    db.add(OfficeHoursSetting(opens=time(0), closes=time.max, updated_at=now))
+    today = now.astimezone(ZoneInfo(tz)).date()
+    for offset in (-1, 0, 1):
+        db.merge(CalendarDay(day=today + timedelta(days=offset), is_workday=True, updated_at=now))
+    db.flush()
 
 
 def committee_unit(db: Session) -> Unit:
@@ -134,6 +149,12 @@ class World:
         r = self.call(role, method, path, **kw)
         assert r.status_code in (200, 201), (r.status_code, r.text)
         return r.json()  # type: ignore[no-any-return]
+
+    def subject(self, role: str) -> Subject:
+        """The acting subject behind ``role``'s token, loaded as a request loads it."""
+        token = self.actors[role].headers["Authorization"].removeprefix("Bearer ")
+        now = get_clock().now()
+        return load_user(self.db, decode_token(self.settings, token, "access", now), now)
 
     def submit(self, role: str = "college_staff", **body: Any) -> dict[str, Any]:
         payload = {"title": "图书馆空调不制冷", "content": "三楼自习室空调一周没有制冷，影响学习。"}

@@ -43,24 +43,25 @@ def refresh_token(
 
 
 @router.post("/auth/logout", status_code=204)
-def logout(principal: CurrentUser, session: DbSession, now: Now) -> Response:
+def logout(user: CurrentUser, session: DbSession, now: Now) -> Response:
     """End this session: its access and refresh tokens stop working at once."""
-    service.logout(session, principal.session_id, now)
+    assert user.session_id is not None  # a user always signs in with a session
+    service.logout(session, user.session_id, now)
     return Response(status_code=204)
 
 
 @router.get("/me", response_model=Me)
-def get_me(principal: CurrentUser) -> Me:
+def get_me(user: CurrentUser) -> Me:
     return Me(
-        id=principal.user_id,
-        username=principal.username,
-        display_name=principal.display_name,
-        role=principal.role,
-        is_admin=principal.is_admin,
+        id=user.user_id,
+        username=user.username,
+        display_name=user.display_name,
+        role=user.role,
+        is_admin=user.is_admin,
         unit=UnitRef(
-            id=principal.unit_id,
-            kind=principal.unit_kind,
-            name=principal.unit_name,
-            code=principal.unit_code,
+            id=user.unit_id,
+            kind=user.unit_kind,
+            name=user.unit_name,
+            code=user.unit_code,
         ),
     )

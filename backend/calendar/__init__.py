@@ -1,5 +1,5 @@
 """Working-day calendar (Chinese statutory holidays + university overrides)."""
 
-from backend.calendar.workdays import DEFAULT_TZ, WorkCalendar
+from backend.calendar.workdays import DEFAULT_OFFICE_HOURS, DEFAULT_TZ, OfficeHours, WorkCalendar
 
-__all__ = ["DEFAULT_TZ", "WorkCalendar"]
+__all__ = ["DEFAULT_OFFICE_HOURS", "DEFAULT_TZ", "OfficeHours", "WorkCalendar"]

@@ -5,11 +5,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from backend.calendar import service
+from backend.calendar.schemas import OfficeHoursIn, OfficeHoursOut, clock, parse_clock
 from backend.core.inputs import Day, MultiLine, RequestBody
 from backend.core.timefmt import LocalDateTime
-from backend.deps import CommitteeAdmin, CurrentUser, DbSession, Now, SettingsDep
+from backend.deps import CommitteeAdmin, CurrentSubject, DbSession, Now, SettingsDep
 from backend.errors import invalid, not_found
 from backend.models import CalendarDay
 
@@ -43,7 +45,7 @@ def _out(d: CalendarDay) -> CalendarDayOut:
 
 @router.get("/days", response_model=list[CalendarDayOut])
 def list_calendar_days(
-    _: CurrentUser,
+    _: CurrentSubject,
     session: DbSession,
     start: Annotated[Day | None, Query(alias="from")] = None,
     end: Annotated[Day | None, Query(alias="to")] = None,
@@ -82,7 +84,7 @@ def delete_calendar_day(day: Day, _: CommitteeAdmin, session: DbSession) -> Resp
 
 @router.get("/workdays", response_model=list[WorkdayInfo])
 def list_workdays(
-    _: CurrentUser,
+    _: CurrentSubject,
     session: DbSession,
     settings: SettingsDep,
     start: Annotated[Day, Query(alias="from")],
@@ -103,3 +105,35 @@ def list_workdays(
         )
         current += timedelta(days=1)
     return days
+
+
+def _office_hours_out(session: Session) -> OfficeHoursOut:
+    row = service.office_hours_row(session)
+    hours = service.hours_of(row)
+    return OfficeHoursOut(
+        opens=clock(hours.opens),
+        closes=clock(hours.closes),
+        office_day_minutes=int(hours.span.total_seconds()) // 60,
+        updated_at=row.updated_at if row is not None else None,
+    )
+
+
+@router.get("/office-hours", response_model=OfficeHoursOut)
+def get_office_hours(_: CurrentSubject, session: DbSession) -> OfficeHoursOut:
+    """The committee's office hours on every working day: deadlines end inside them (whole
+    days at the close), a fraction of a working day counts them, and reminders, urges and
+    mail go out inside them."""
+    return _office_hours_out(session)
+
+
+@router.put("/office-hours", response_model=OfficeHoursOut)
+def set_office_hours(
+    body: OfficeHoursIn, admin: CommitteeAdmin, session: DbSession, now: Now
+) -> OfficeHoursOut:
+    """Set the office hours. They apply to deadlines computed from now on (at once in this
+    process); stored deadlines keep their times. The office day lasts 2 to 16 hours
+    (``office_hours_order``, ``office_hours_span``)."""
+    service.set_office_hours(
+        session, parse_clock(body.opens), parse_clock(body.closes), admin.user_id, now
+    )
+    return _office_hours_out(session)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from backend.auth.security import hash_password, verify_password
-from backend.calendar.workdays import WorkCalendar
+from backend.calendar.service import load_calendar
 from backend.config import Settings
 from backend.demo import content
 from backend.models import Category, Ticket, TicketDepartment, TicketEvent, Unit, User, table
@@ -211,7 +211,8 @@ def generate_tickets(
         # Index upkeep for 100,000 rows thrashes SQLite's default 2 MB page cache.
         session.execute(sa.text("PRAGMA cache_size=-262144"))
     world = _world(session)
-    cal = WorkCalendar(tz=settings.timezone)
+    # The committee's calendar and office hours: every deadline ends inside office hours.
+    cal = load_calendar(session, settings)
     dept_by_id = {d[0]: d for d in world.departments}
     start_id = (session.execute(sa.select(sa.func.max(col(Ticket.id)))).scalar_one() or 0) + 1
     states = list(STATE_WEIGHTS)

@@ -1,10 +1,10 @@
 """The housekeeping sweep: delete rows whose purpose has passed, in small batches.
 
-Delivered outbox rows, idempotency records past their retention, rate-limit windows long over,
-and login sessions that expired long ago (with their refresh tokens). Failed outbox rows are kept
-for an operator. It runs at most once an hour per worker process; every step is idempotent, so
-several workers running it do no harm.
-"""
+Delivered outbox deliveries and then the events left with none, idempotency records past their
+retention, rate-limit windows long over, and login sessions that expired long ago (with their
+refresh tokens). Failed deliveries (and so their events) are kept for an operator. It runs at
+most once an hour per worker process; every step is idempotent, so several workers running it
+do no harm."""
 
 from __future__ import annotations
 
@@ -15,14 +15,22 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
-from backend.models import AuthSession, IdempotencyRecord, OutboxMessage, RateBucket, RefreshToken
+from backend.models import (
+    AuthSession,
+    IdempotencyRecord,
+    OutboxDelivery,
+    OutboxMessage,
+    RateBucket,
+    RefreshToken,
+)
 from backend.models import table as t
 from backend.worker.registry import current_settings, register_sweep
 
 BATCH = 5000
 EVERY = timedelta(hours=1)
 
-_outbox, _idem, _rate = t(OutboxMessage), t(IdempotencyRecord), t(RateBucket)
+_outbox, _deliveries = t(OutboxMessage), t(OutboxDelivery)
+_idem, _rate = t(IdempotencyRecord), t(RateBucket)
 _sessions, _refresh = t(AuthSession), t(RefreshToken)
 
 _lock = threading.Lock()
@@ -40,14 +48,21 @@ def _delete_batch(
 
 def prune(session: Session, now: datetime, settings: Settings) -> int:
     """One round of pruning; returns the number of rows deleted."""
+    kept_since = now - timedelta(days=settings.outbox_retention_days)
     deleted = _delete_batch(
+        session,
+        _deliveries,
+        _deliveries.c.id,
+        sa.and_(_deliveries.c.sent_at.is_not(None), _deliveries.c.sent_at < kept_since),
+    )
+    # An event goes with its last delivery (or, if no consumer wanted it, after the same time);
+    # one with a delivery still pending or failed stays.
+    remaining = sa.select(_deliveries.c.id).where(_deliveries.c.event_id == _outbox.c.id)
+    deleted += _delete_batch(
         session,
         _outbox,
         _outbox.c.id,
-        sa.and_(
-            _outbox.c.sent_at.is_not(None),
-            _outbox.c.sent_at < now - timedelta(days=settings.outbox_retention_days),
-        ),
+        sa.and_(_outbox.c.created_at < kept_since, ~remaining.exists()),
     )
     deleted += _delete_batch(
         session,

@@ -1,1 +1,1 @@
-"""Outgoing mail: the SMTP sender and the worker's handler for ``mail.send`` outbox rows."""
+"""Outgoing mail: the SMTP sender and the ``mail`` consumer of ``mail.send`` events."""

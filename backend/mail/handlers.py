@@ -1,7 +1,9 @@
-"""The worker's handler for ``mail.send`` outbox rows: payload {to, subject, body, ...}.
+"""The ``mail`` consumer of ``mail.send`` outbox events: payload {to, subject, body, ...}.
 
-Rows are rendered when they are queued, so sending needs no database: the handler holds no
-transaction while it talks to the SMTP server.
+Mails are rendered when they are queued, so sending needs no database: the consumer holds no
+transaction while it talks to the SMTP server. A mail queued outside office hours waits for the
+next opening: nobody gets a reminder mail at night. (The in-app notice it belongs to is there at
+once: it is read when someone opens the app, it wakes nobody.)
 """
 
 from __future__ import annotations
@@ -11,25 +13,34 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from backend.calendar.service import cached_calendar
 from backend.config import Settings
 from backend.mail.sender import SmtpSender, build_message
 from backend.models import OutboxMessage
-from backend.worker.registry import Delivery, register_handler
+from backend.worker.outbox import enqueue
+from backend.worker.registry import Delivery, register_consumer
 
 TOPIC = "mail.send"
 
 
 def queue_mail(
-    session: Session, now: datetime, *, to: str, subject: str, body: str, **extra: Any
+    session: Session,
+    settings: Settings,
+    now: datetime,
+    *,
+    to: str,
+    subject: str,
+    body: str,
+    **extra: Any,
 ) -> None:
-    """Add a ``mail.send`` row to the outbox, in the caller's transaction."""
-    session.add(
-        OutboxMessage(
-            topic=TOPIC,
-            payload={"to": to, "subject": subject, "body": body, **extra},
-            created_at=now,
-            available_at=now,
-        )
+    """Add a ``mail.send`` event to the outbox, in the caller's transaction, to be sent in
+    office hours."""
+    enqueue(
+        session,
+        TOPIC,
+        {"to": to, "subject": subject, "body": body, **extra},
+        now,
+        available_at=cached_calendar(session, settings).next_office_instant(now),
     )
 
 
@@ -51,4 +62,4 @@ def _mail_enabled(settings: Settings) -> bool:
     return settings.mail_enabled
 
 
-register_handler(TOPIC, send_mail, enabled=_mail_enabled)
+register_consumer("mail", TOPIC, send_mail, enabled=_mail_enabled)

@@ -6,7 +6,7 @@ so that the database stays readable and migrations stay trivial when a value is 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,6 +22,8 @@ __all__ = [
     "Extension",
     "IdempotencyRecord",
     "Notification",
+    "OfficeHoursSetting",
+    "OutboxDelivery",
     "OutboxMessage",
     "RateBucket",
     "RefreshToken",
@@ -260,6 +262,20 @@ class CalendarDay(SQLModel, table=True):
     updated_at: datetime = _created()
 
 
+class OfficeHoursSetting(SQLModel, table=True):
+    """The committee's office hours (one row, id 1; none means the defaults, 08:30–17:30).
+    Deadlines and the notices they cause fall inside them (DOMAIN.md, "Deadlines")."""
+
+    __tablename__ = "office_hours"
+    __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)
+
+    id: int = Field(default=1, primary_key=True)
+    opens: time
+    closes: time
+    updated_by_id: int | None = Field(default=None, foreign_key="users.id")
+    updated_at: datetime = _created()
+
+
 class AuthSession(SQLModel, table=True):
     """A login. Revoking it (logout, refresh reuse, deactivation) kills its access and refresh
     tokens at once: this table is the revocation list."""
@@ -307,15 +323,34 @@ class IdempotencyRecord(SQLModel, table=True):
 
 
 class OutboxMessage(SQLModel, table=True):
-    """Side effects (mail, webhooks, OA to-dos) written in the same transaction as their cause."""
+    """An event (a lifecycle step, a deadline, a mail to send), written in the same transaction as
+    its cause. How each consumer fares with it is in :class:`OutboxDelivery`; an event no
+    consumer wants is still recorded."""
 
     __tablename__ = "outbox"
-    __table_args__ = (sa.Index("ix_outbox_pending", "sent_at", "available_at"),)
+    __table_args__ = (sa.Index("ix_outbox_created", "created_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     topic: str = Field(max_length=64)
     payload: dict[str, Any] = Field(sa_column=sa.Column(sa.JSON(), nullable=False))
     created_at: datetime = _created()
+
+
+class OutboxDelivery(SQLModel, table=True):
+    """One consumer's delivery of one event: claimed, retried and failed on its own, so one
+    consumer failing never delays or repeats another."""
+
+    __tablename__ = "outbox_deliveries"
+    __table_args__ = (
+        # "Due" is sent_at IS NULL AND failed_at IS NULL AND available_at <= now: one range.
+        sa.Index("ix_outbox_deliveries_due", "sent_at", "failed_at", "available_at"),
+        # A consumer gets an event once; also the index behind the event's deliveries.
+        sa.UniqueConstraint("event_id", "consumer"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="outbox.id")
+    consumer: str = Field(max_length=64)  # its name in backend.worker.registry
     available_at: datetime = _created()
     attempts: int = 0
     claimed_by: str | None = Field(default=None, max_length=64)

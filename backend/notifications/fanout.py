@@ -1,8 +1,10 @@
 """Who hears about an event, and what they read.
 
-The worker calls :func:`fan_out` for every event row (``ticket.*``, ``sla.*``,
-``supervision.*``) in the transaction that marks the row done: the notifications and their
-``mail.send`` rows appear together with that mark, or not at all.
+The worker calls :func:`fan_out` (the ``notifications`` consumer) for every ``ticket.*``,
+``sla.*`` and ``supervision.*`` event in the transaction that marks its delivery made: the
+notifications and their ``mail.send`` events appear together with that mark, or not at all.
+Each event is read as its typed payload (``backend.events.contract``): what a notice says comes
+from there, never from guessed keys.
 
 Texts never name the person who raised a ticket: a department must not learn who raised an
 anonymous one, and the committee reads names on the ticket itself.
@@ -10,10 +12,9 @@ anonymous one, and the committee reads names on the ticket itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -21,6 +22,8 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from backend.config import Settings
+from backend.events import contract as ev
+from backend.events.contract import Event
 from backend.models import Ticket, TicketDepartment, Unit, User
 from backend.models.enums import Role, UnitKind
 
@@ -131,55 +134,144 @@ def _title(label: str, code: str, title: str | None) -> str:
     return text if len(text) <= TITLE_MAX else text[: TITLE_MAX - 1] + "…"
 
 
-def _local(value: Any, tz: ZoneInfo) -> str:
-    if not value:
-        return ""
-    try:
-        dt = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    except ValueError:
-        return str(value)
-    return dt.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+def _local(value: datetime, tz: ZoneInfo) -> str:
+    return value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
-def _due(ticket: Ticket | None, field_name: str, tz: ZoneInfo) -> str:
-    value = getattr(ticket, field_name, None) if ticket is not None else None
+def _due(value: datetime | None, tz: ZoneInfo) -> str:
     return f"（时限 {_local(value, tz)}）" if value else ""
 
 
-def audiences(
-    session: Session, settings: Settings, topic: str, payload: dict[str, Any]
-) -> list[Audience]:
+def audiences(session: Session, settings: Settings, event: Event) -> list[Audience]:
     """The notices one event makes, each with its recipients (before removing the actor)."""
     tz = ZoneInfo(settings.timezone)
-    ticket_id = payload.get("ticket_id")
-    ticket = session.get(Ticket, ticket_id) if isinstance(ticket_id, int) else None
-    code = str(payload.get("ticket_code") or (ticket.code if ticket else ""))
+    ticket = session.get(Ticket, event.ticket_id)
     title = ticket.title if ticket is not None else None
-    link = f"/tickets/{ticket_id}" if ticket_id else None
-    data: dict[str, Any] = payload.get("data") or {}
-    lead = payload.get("lead_department_id")
-    if lead is None and ticket is not None:
-        lead = ticket.lead_department_id
+    link = f"/tickets/{event.ticket_id}"
+    lead = event.lead_department_id
 
     def a(label: str, body: str, users: set[int]) -> Audience:
-        return Audience(Notice(_title(label, code, title), body, link), users)
+        return Audience(Notice(_title(label, event.ticket_code, title), body, link), users)
 
-    kind, _, action = topic.partition(".")
-    if kind == "ticket":
-        return _ticket_audiences(session, tz, action, payload, data, ticket, lead, a)
-    if topic == "sla.reminder":
-        which = "签收" if payload.get("kind") == "accept" else "答复"
-        dept = payload.get("department_id") or lead
-        return [
-            a(
-                f"{which}时限提醒",
-                f"工单的{which}时限 {_local(payload.get('due_at'), tz)} 即将到期，请抓紧办理。",
-                handlers_and_heads(session, ticket, dept),
+    match event.details:
+        case ev.Submitted():
+            return [
+                a("新工单待受理", "收到一条新的意见建议，请及时受理并派单。", committee(session))
+            ]
+        case ev.Dispatched(accept_due_at=due) | ev.Reopened(accept_due_at=due):
+            depts = [lead, *assisting_departments(session, event.ticket_id)]
+            reopen = isinstance(event.details, ev.Reopened)
+            label = "工单重办" if reopen else "新工单待签收"
+            body = (
+                "该工单的答复未能解决问题，机关党委已将其重新派给贵单位办理，请及时签收。"
+                if reopen
+                else "机关党委已将该工单派给贵单位，请及时签收或退单。"
             )
-        ]
-    if kind == "supervision":
-        dept = payload.get("department_id") or lead
-        if action == "raised":
+            return [a(label, body + _due(due, tz), department(session, depts))]
+        case ev.Returned():
+            return [
+                a(
+                    "工单被退回",
+                    "责任部门退回了该工单，请研判退单理由并重新派单。",
+                    committee(session),
+                )
+            ]
+        case ev.Accepted():
+            return [a("工单已签收", "责任部门已签收该工单，正在办理。", committee(session))]
+        case ev.ExtensionRequested(days=days):
+            return [
+                a(
+                    "延期申请待审批",
+                    f"责任部门申请延期（{days} 个工作日），请审批。",
+                    committee(session),
+                )
+            ]
+        case ev.ExtensionDecided(approved=approved, reply_due_at=due):
+            body = (
+                "机关党委已批准延期申请，新的答复时限见工单" + _due(due, tz) + "。"
+                if approved
+                else "机关党委未批准延期申请，请按原时限答复" + _due(due, tz) + "。"
+            )
+            label = "延期申请已批准" if approved else "延期申请未批准"
+            return [a(label, body, department(session, [lead]))]
+        case ev.Replied(revisit_due_at=due):
+            return [
+                a(
+                    "您的意见建议已答复",
+                    "责任部门已答复您反映的问题，请登录查看。",
+                    raisers(session, ticket),
+                ),
+                a(
+                    "工单已答复待回访",
+                    "责任部门已答复，请及时回访" + _due(due, tz) + "。",
+                    committee(session),
+                ),
+            ]
+        case ev.Revisited(score_due_at=due):
+            return [
+                a(
+                    "请评价办理结果",
+                    "机关党委已回访，请对办理情况进行评价" + _due(due, tz) + "。",
+                    raisers(session, ticket),
+                )
+            ]
+        case ev.Scored(overall=overall):
+            body = f"工单已评价（综合 {overall} 分）并办结。"
+            return [a("收到评价", body, department(session, [lead]) | committee(session))]
+        case ev.Closed():
+            return [
+                a(
+                    "工单已办结",
+                    "评价期满未评价，机关党委已办结该工单。",
+                    department(session, [lead]),
+                )
+            ]
+        case ev.Rejected():
+            return [
+                a(
+                    "工单不予受理",
+                    "您反映的问题不予受理，理由请登录查看。",
+                    raisers(session, ticket),
+                )
+            ]
+        case ev.Merged():
+            return [
+                a(
+                    "工单已合并",
+                    "您的工单已与相同问题合并办理，可在原工单中查看答复。",
+                    raisers(session, ticket),
+                )
+            ]
+        case ev.Urged(auto=auto, department_id=dept):
+            body = (
+                "该工单已超过办理时限，系统已自动催办，请尽快办理。"
+                if auto
+                else "机关党委对该工单进行了催办，请尽快办理。"
+            )
+            return [a("催办通知", body, handlers_and_heads(session, ticket, dept or lead))]
+        case ev.Overdue(due_at=due):
+            # The department hears it from the automatic urge that comes with it; one notice
+            # per missed deadline is enough there. The committee follows overdue tickets.
+            return [
+                a(
+                    "工单已超期",
+                    f"该工单已超过办理时限（{_local(due, tz)}），系统已自动催办责任部门。",
+                    committee(session),
+                )
+            ]
+        case ev.Assigned(handler_id=handler):
+            users = _active_users(session, col(User.id) == handler)
+            return [a("工单已分派给您", "部门负责人将该工单分派给您办理。", users)]
+        case ev.Reminder(stage=stage, due_at=due, department_id=dept):
+            which = "签收" if stage == "accept" else "答复"
+            return [
+                a(
+                    f"{which}时限提醒",
+                    f"工单的{which}时限 {_local(due, tz)} 即将到期，请抓紧办理。",
+                    handlers_and_heads(session, ticket, dept or lead),
+                )
+            ]
+        case ev.SupervisionRaised(department_id=dept):
             return [
                 a(
                     "督办通知",
@@ -189,7 +281,7 @@ def audiences(
                 ),
                 a("督办单已下发", "督办单已下发，等待部门确认整改措施。", committee(session)),
             ]
-        if action == "acknowledged":
+        case ev.SupervisionAcknowledged():
             return [
                 a(
                     "督办单已确认",
@@ -197,136 +289,6 @@ def audiences(
                     committee(session),
                 )
             ]
-        if action == "closed":
+        case ev.SupervisionClosed(department_id=dept):
             return [a("督办单已办结", "机关党委已办结该督办单。", department(session, [dept]))]
-    return []
-
-
-def _ticket_audiences(
-    session: Session,
-    tz: ZoneInfo,
-    action: str,
-    payload: dict[str, Any],
-    data: dict[str, Any],
-    ticket: Ticket | None,
-    lead: int | None,
-    a: Callable[[str, str, set[int]], Audience],
-) -> list[Audience]:
-    tid = ticket.id if ticket is not None and ticket.id is not None else None
-    match action:
-        case "submit":
-            return [
-                a("新工单待受理", "收到一条新的意见建议，请及时受理并派单。", committee(session))
-            ]
-        case "dispatch" | "reopen":
-            depts = [lead, *(assisting_departments(session, tid) if tid else [])]
-            label = "工单重办" if action == "reopen" else "新工单待签收"
-            body = (
-                "该工单的答复未能解决问题，机关党委已将其重新派给贵单位办理，请及时签收。"
-                if action == "reopen"
-                else "机关党委已将该工单派给贵单位，请及时签收或退单。"
-            )
-            return [a(label, body + _due(ticket, "accept_due_at", tz), department(session, depts))]
-        case "return":
-            return [
-                a(
-                    "工单被退回",
-                    "责任部门退回了该工单，请研判退单理由并重新派单。",
-                    committee(session),
-                )
-            ]
-        case "accept":
-            return [a("工单已签收", "责任部门已签收该工单，正在办理。", committee(session))]
-        case "request_extension":
-            days = data.get("days")
-            extra = f"（{days} 个工作日）" if days else ""
-            return [a("延期申请待审批", f"责任部门申请延期{extra}，请审批。", committee(session))]
-        case "decide_extension":
-            approved = bool(data.get("approved"))
-            body = (
-                "机关党委已批准延期申请，新的答复时限见工单"
-                + _due(ticket, "reply_due_at", tz)
-                + "。"
-                if approved
-                else "机关党委未批准延期申请，请按原时限答复"
-                + _due(ticket, "reply_due_at", tz)
-                + "。"
-            )
-            label = "延期申请已批准" if approved else "延期申请未批准"
-            return [a(label, body, department(session, [lead]))]
-        case "reply":
-            return [
-                a(
-                    "您的意见建议已答复",
-                    "责任部门已答复您反映的问题，请登录查看。",
-                    raisers(session, ticket),
-                ),
-                a(
-                    "工单已答复待回访",
-                    "责任部门已答复，请及时回访" + _due(ticket, "revisit_due_at", tz) + "。",
-                    committee(session),
-                ),
-            ]
-        case "revisit":
-            return [
-                a(
-                    "请评价办理结果",
-                    "机关党委已回访，请对办理情况进行评价"
-                    + _due(ticket, "score_due_at", tz)
-                    + "。",
-                    raisers(session, ticket),
-                )
-            ]
-        case "score":
-            overall = data.get("overall")
-            body = f"工单已评价（综合 {overall} 分）并办结。" if overall else "工单已评价并办结。"
-            return [a("收到评价", body, department(session, [lead]) | committee(session))]
-        case "close":
-            return [
-                a(
-                    "工单已办结",
-                    "评价期满未评价，机关党委已办结该工单。",
-                    department(session, [lead]),
-                )
-            ]
-        case "reject":
-            return [
-                a(
-                    "工单不予受理",
-                    "您反映的问题不予受理，理由请登录查看。",
-                    raisers(session, ticket),
-                )
-            ]
-        case "merge":
-            return [
-                a(
-                    "工单已合并",
-                    "您的工单已与相同问题合并办理，可在原工单中查看答复。",
-                    raisers(session, ticket),
-                )
-            ]
-        case "urge":
-            auto = bool(payload.get("auto") or data.get("auto"))
-            body = (
-                "该工单已超过办理时限，系统已自动催办，请尽快办理。"
-                if auto
-                else "机关党委对该工单进行了催办，请尽快办理。"
-            )
-            dept = data.get("department_id") or payload.get("department_id") or lead
-            return [a("催办通知", body, handlers_and_heads(session, ticket, dept))]
-        case "overdue":
-            # The department hears it from the automatic urge that comes with it; one notice
-            # per missed deadline is enough there. The committee follows overdue tickets.
-            return [
-                a(
-                    "工单已超期",
-                    f"该工单已超过办理时限（{_local(payload.get('due_at'), tz)}），"
-                    "系统已自动催办责任部门。",
-                    committee(session),
-                )
-            ]
-        case "assign":
-            handler = data.get("handler_id")
-            users = _active_users(session, col(User.id) == handler) if handler else set()
-            return [a("工单已分派给您", "部门负责人将该工单分派给您办理。", users)]
     return []

@@ -21,7 +21,7 @@ router = APIRouter(tags=["notifications"])
 
 @router.get("/notifications", response_model=NotificationPage)
 def list_notifications(
-    principal: CurrentUser,
+    user: CurrentUser,
     session: DbSession,
     unread: Annotated[
         bool | None, Query(description="true: unread only; false: read only.")
@@ -31,36 +31,36 @@ def list_notifications(
 ) -> NotificationPage:
     """The caller's notifications, newest first, a page at a time (pass ``next_cursor`` back
     as ``cursor``)."""
-    return service.list_notifications(session, principal, unread=unread, limit=limit, cursor=cursor)
+    return service.list_notifications(session, user, unread=unread, limit=limit, cursor=cursor)
 
 
 @router.get("/notifications/unread-count", response_model=UnreadCount)
-def count_unread_notifications(principal: CurrentUser, session: DbSession) -> UnreadCount:
-    return UnreadCount(count=service.unread_count(session, principal))
+def count_unread_notifications(user: CurrentUser, session: DbSession) -> UnreadCount:
+    return UnreadCount(count=service.unread_count(session, user))
 
 
 @router.post("/notifications/read-all", response_model=MarkedRead)
-def mark_all_notifications_read(principal: CurrentUser, session: DbSession, now: Now) -> MarkedRead:
-    return MarkedRead(updated=service.mark_all_read(session, principal, now))
+def mark_all_notifications_read(user: CurrentUser, session: DbSession, now: Now) -> MarkedRead:
+    return MarkedRead(updated=service.mark_all_read(session, user, now))
 
 
 @router.post("/notifications/{notification_id}/read", response_model=NotificationOut)
 def mark_notification_read(
-    notification_id: Id, principal: CurrentUser, session: DbSession, now: Now
+    notification_id: Id, user: CurrentUser, session: DbSession, now: Now
 ) -> NotificationOut:
     """Mark one of the caller's notifications read (again is fine)."""
-    return service.mark_read(session, principal, notification_id, now)
+    return service.mark_read(session, user, notification_id, now)
 
 
 @router.get("/me/preferences", response_model=Preferences, tags=["auth"])
-def get_my_preferences(principal: CurrentUser, session: DbSession) -> Preferences:
+def get_my_preferences(user: CurrentUser, session: DbSession) -> Preferences:
     """The caller's e-mail address and how they want notifications mailed."""
-    return service.get_preferences(session, principal)
+    return service.get_preferences(session, user)
 
 
 @router.patch("/me/preferences", response_model=Preferences, tags=["auth"])
 def update_my_preferences(
-    body: PreferencesUpdate, principal: CurrentUser, session: DbSession
+    body: PreferencesUpdate, user: CurrentUser, session: DbSession
 ) -> Preferences:
     """Change the caller's e-mail address (null removes it) or mail preference."""
-    return service.update_preferences(session, principal, body)
+    return service.update_preferences(session, user, body)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from backend.auth.principal import Principal
+from backend.auth.subject import Subject
 from backend.config import Settings
 from backend.core.inputs import id_in_range
 from backend.errors import invalid, not_found
@@ -96,6 +96,7 @@ def notify(
             )
             queue_mail(
                 session,
+                settings,
                 now,
                 to=user.email,
                 subject=subject,
@@ -139,7 +140,7 @@ def _decode_cursor(cursor: str) -> int:
 
 
 def list_notifications(
-    session: Session, p: Principal, *, unread: bool | None, limit: int, cursor: str | None
+    session: Session, p: Subject, *, unread: bool | None, limit: int, cursor: str | None
 ) -> NotificationPage:
     """Newest first, a page at a time (keyset on id)."""
     q = sa.select(Notification).where(col(Notification.user_id) == p.user_id)
@@ -159,7 +160,7 @@ def list_notifications(
     )
 
 
-def unread_count(session: Session, p: Principal) -> int:
+def unread_count(session: Session, p: Subject) -> int:
     return int(
         session.execute(
             sa.select(sa.func.count())
@@ -169,9 +170,7 @@ def unread_count(session: Session, p: Principal) -> int:
     )
 
 
-def mark_read(
-    session: Session, p: Principal, notification_id: int, now: datetime
-) -> NotificationOut:
+def mark_read(session: Session, p: Subject, notification_id: int, now: datetime) -> NotificationOut:
     n = session.get(Notification, notification_id)
     # Somebody else's notification does not exist for the caller.
     if n is None or n.user_id != p.user_id:
@@ -182,7 +181,7 @@ def mark_read(
     return _out(n)
 
 
-def mark_all_read(session: Session, p: Principal, now: datetime) -> int:
+def mark_all_read(session: Session, p: Subject, now: datetime) -> int:
     result = session.execute(
         _notifications.update()
         .where(_notifications.c.user_id == p.user_id, _notifications.c.read_at.is_(None))
@@ -198,14 +197,14 @@ def _prefs(user: User) -> Preferences:
     return Preferences(email=user.email, notify_email=NotifyEmail(user.notify_email))
 
 
-def get_preferences(session: Session, p: Principal) -> Preferences:
+def get_preferences(session: Session, p: Subject) -> Preferences:
     user = session.get(User, p.user_id)
     if user is None:
         raise not_found("user")
     return _prefs(user)
 
 
-def update_preferences(session: Session, p: Principal, body: PreferencesUpdate) -> Preferences:
+def update_preferences(session: Session, p: Subject, body: PreferencesUpdate) -> Preferences:
     user = session.get(User, p.user_id)
     if user is None:
         raise not_found("user")

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from backend.calendar.service import cached_calendar
 from backend.config import Settings
 from backend.mail import templates
 from backend.mail.handlers import queue_mail
@@ -34,10 +35,14 @@ def send_digests(session: Session, now: datetime, settings: Settings | None = No
     """Queue the digests due at ``now``; returns how many mails were queued.
 
     Notices made before the latest digest time go out together; later ones wait for the next
-    day. Claiming the notices with one conditional UPDATE makes concurrent sweeps safe: a
-    notice moves from ``digest`` to ``digested`` in exactly one of them.
+    day. Digests are made in office hours only, at the first sweep at or after the digest time
+    that falls inside them: after a weekend one digest covers it, not one a day. Claiming the
+    notices with one conditional UPDATE makes concurrent sweeps safe: a notice moves from
+    ``digest`` to ``digested`` in exactly one of them.
     """
     settings = settings or current_settings()
+    if not cached_calendar(session, settings).in_office(now):
+        return 0
     cutoff = digest_cutoff(settings, now)
     claimed = session.execute(
         _notifications.update()
@@ -78,6 +83,7 @@ def send_digests(session: Session, now: datetime, settings: Settings | None = No
         subject, body = templates.digest(settings.public_base_url, user.display_name, items)
         queue_mail(
             session,
+            settings,
             now,
             to=user.email,
             subject=subject,

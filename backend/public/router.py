@@ -19,7 +19,7 @@ from backend.public.schemas import (
     PublicTicketCreate,
     PublicTicketCreated,
 )
-from backend.tickets import service
+from backend.tickets import closing, context, intake
 from backend.tickets.schemas import ScoreBody
 from backend.tickets.transitions import Action, Rel, guard
 
@@ -45,7 +45,7 @@ def _limit(session: DbSession, key: str, limit: int, window: timedelta, now: Now
         )
 
 
-def _lookup_limit(ctx: service.Ctx, request: Request) -> None:
+def _lookup_limit(ctx: context.Ctx, request: Request) -> None:
     """Lookups and scores by code share one budget per address: codes cannot be guessed."""
     _limit(
         ctx.session,
@@ -56,16 +56,16 @@ def _lookup_limit(ctx: service.Ctx, request: Request) -> None:
     )
 
 
-async def get_public_ctx(session: DbSession, settings: SettingsDep, now: Now) -> service.Ctx:
-    return service.Ctx(session=session, settings=settings, now=now, principal=None)
+async def get_public_ctx(session: DbSession, settings: SettingsDep, now: Now) -> context.Ctx:
+    return context.Ctx(session=session, settings=settings, now=now, subject=None)
 
 
-PublicCtx = Annotated[service.Ctx, Depends(get_public_ctx)]
+PublicCtx = Annotated[context.Ctx, Depends(get_public_ctx)]
 
 
-def _resolve(ctx: service.Ctx, code: str) -> tuple[Ticket, Ticket]:
+def _resolve(ctx: context.Ctx, code: str) -> tuple[Ticket, Ticket]:
     """(the code's own ticket, the ticket whose answer it follows: itself or its primary)."""
-    own = service.ticket_by_tracking_code(ctx.session, code)
+    own = intake.ticket_by_tracking_code(ctx.session, code)
     if own is None:
         raise not_found("ticket")
     effective = own
@@ -79,7 +79,7 @@ def _resolve(ctx: service.Ctx, code: str) -> tuple[Ticket, Ticket]:
     return own, effective
 
 
-def _view(ctx: service.Ctx, own: Ticket, t: Ticket) -> PublicTicket:
+def _view(ctx: context.Ctx, own: Ticket, t: Ticket) -> PublicTicket:
     tz = ctx.tz
     reply = None
     if t.reply_content is not None and t.replied_at is not None:
@@ -127,9 +127,9 @@ def submit_public_ticket(
         ctx.now,
     )
     if body.category_id is not None:
-        service.check_category(ctx.session, body.category_id)
-    code = service.new_tracking_code()
-    ticket = service.insert_ticket(
+        intake.check_category(ctx.session, body.category_id)
+    code = intake.new_tracking_code()
+    ticket = intake.insert_ticket(
         ctx,
         tracking_code=code,
         title=body.title,
@@ -166,5 +166,5 @@ def score_public_ticket(
     own, effective = _resolve(ctx, code)
     rels = frozenset({Rel.code_holder})
     guard(Action.score, effective.status, rels)
-    service.apply_score(ctx, effective, rels, body, via="code")
+    closing.apply_score(ctx, effective, rels, body, via="code")
     return _view(ctx, own, effective)

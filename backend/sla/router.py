@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from backend.core.inputs import Id
-from backend.deps import CommitteeAdmin, CurrentUser, DbSession, Now
+from backend.deps import CommitteeAdmin, CurrentSubject, DbSession, Now
 from backend.errors import ProblemBody
 from backend.models.enums import Urgency
 from backend.sla import service
@@ -21,14 +21,14 @@ router = APIRouter(prefix="/sla-policies", tags=["sla"], responses=_problems)
 
 
 @router.get("", response_model=list[SlaPolicyOut])
-def list_sla_policies(_: CurrentUser, session: DbSession) -> list[SlaPolicyOut]:
+def list_sla_policies(_: CurrentSubject, session: DbSession) -> list[SlaPolicyOut]:
     """Every policy; wildcard (all-categories) policies first."""
     return service.list_policies(session)
 
 
 @router.get("/effective", response_model=SlaLevels)
 def get_effective_sla(
-    _: CurrentUser, session: DbSession, urgency: Urgency, category_id: Id | None = None
+    _: CurrentSubject, session: DbSession, urgency: Urgency, category_id: Id | None = None
 ) -> SlaLevels:
     """The levels a ticket of this category and urgency gets: the most specific policy, field
     by field, then the defaults."""

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from backend.auth.principal import Principal
+from backend.auth.subject import Subject
 from backend.errors import conflict, invalid, not_found
 from backend.models import Category, SlaPolicy
 from backend.models.enums import Urgency
@@ -52,7 +52,7 @@ def list_policies(session: Session) -> list[SlaPolicyOut]:
     return [_out(p, name) for p, name in rows]
 
 
-def _apply(p: SlaPolicy, body: SlaValues, admin: Principal, now: datetime) -> None:
+def _apply(p: SlaPolicy, body: SlaValues, admin: Subject, now: datetime) -> None:
     for f in VALUE_FIELDS:
         setattr(p, f, getattr(body, f))
     p.updated_by_id = admin.user_id
@@ -60,7 +60,7 @@ def _apply(p: SlaPolicy, body: SlaValues, admin: Principal, now: datetime) -> No
 
 
 def create_policy(
-    session: Session, admin: Principal, body: SlaPolicyCreate, now: datetime
+    session: Session, admin: Subject, body: SlaPolicyCreate, now: datetime
 ) -> SlaPolicyOut:
     if body.category_id is not None and session.get(Category, body.category_id) is None:
         raise invalid("unknown_category", "No such category.")
@@ -83,7 +83,7 @@ def _get(session: Session, policy_id: int) -> SlaPolicy:
 
 
 def update_policy(
-    session: Session, admin: Principal, policy_id: int, body: SlaPolicyUpdate, now: datetime
+    session: Session, admin: Subject, policy_id: int, body: SlaPolicyUpdate, now: datetime
 ) -> SlaPolicyOut:
     p = _get(session, policy_id)
     _apply(p, body, admin, now)

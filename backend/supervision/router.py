@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from backend.core.inputs import Id
-from backend.deps import CurrentUser, DbSession, Now, SettingsDep
+from backend.deps import CurrentSubject, DbSession, Now, SettingsDep
 from backend.errors import ProblemBody
 from backend.models.enums import SupervisionStatus
 from backend.supervision import service
@@ -28,7 +28,7 @@ router = APIRouter(prefix="/supervision-orders", tags=["supervision"], responses
 
 @router.get("", response_model=SupervisionPage)
 def list_supervision_orders(
-    caller: CurrentUser,
+    caller: CurrentSubject,
     session: DbSession,
     now: Now,
     status: SupervisionStatus | None = None,
@@ -53,7 +53,7 @@ def list_supervision_orders(
 @router.post("", response_model=SupervisionOut, status_code=201)
 def raise_supervision_order(
     body: SupervisionCreate,
-    caller: CurrentUser,
+    caller: CurrentSubject,
     session: DbSession,
     now: Now,
     settings: SettingsDep,
@@ -64,14 +64,18 @@ def raise_supervision_order(
 
 @router.get("/{order_id}", response_model=SupervisionOut)
 def get_supervision_order(
-    order_id: Id, caller: CurrentUser, session: DbSession, now: Now
+    order_id: Id, caller: CurrentSubject, session: DbSession, now: Now
 ) -> SupervisionOut:
     return service.get_order(session, caller, order_id, now)
 
 
 @router.post("/{order_id}/acknowledge", response_model=SupervisionOut)
 def acknowledge_supervision_order(
-    order_id: Id, body: SupervisionAcknowledge, caller: CurrentUser, session: DbSession, now: Now
+    order_id: Id,
+    body: SupervisionAcknowledge,
+    caller: CurrentSubject,
+    session: DbSession,
+    now: Now,
 ) -> SupervisionOut:
     """The supervised department's head answers with a rectification plan (整改措施)."""
     return service.acknowledge(session, caller, order_id, body, now)
@@ -79,7 +83,7 @@ def acknowledge_supervision_order(
 
 @router.post("/{order_id}/close", response_model=SupervisionOut)
 def close_supervision_order(
-    order_id: Id, body: SupervisionClose, caller: CurrentUser, session: DbSession, now: Now
+    order_id: Id, body: SupervisionClose, caller: CurrentSubject, session: DbSession, now: Now
 ) -> SupervisionOut:
     """The committee closes an acknowledged order once the ticket is answered (replied or
     later)."""

@@ -4,27 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from backend.auth.principal import Principal
+from backend.auth.subject import Scope, Subject
 from backend.calendar.service import load_calendar
 from backend.calendar.workdays import WorkCalendar
 from backend.config import Settings
 from backend.errors import conflict, forbidden, invalid, not_found
+from backend.events import contract as ev
+from backend.events.record import SYSTEM, build, member, write
 from backend.models import (
-    OutboxMessage,
     SupervisionOrder,
     Ticket,
-    TicketEvent,
     Unit,
     User,
     table,
 )
 from backend.models.enums import Status, SupervisionStatus
+from backend.sla.deadlines import STAGE_ZH, Due, supervision_deadline
 from backend.supervision import permissions
 from backend.supervision.schemas import (
     SupervisionAcknowledge,
@@ -35,56 +36,32 @@ from backend.supervision.schemas import (
 )
 from backend.tickets.schemas import TicketRef, UnitBrief, UserBrief
 
-if TYPE_CHECKING:
-    from backend.sla.sweeps import Due
-
 # The department holds the ticket: an order can press it.
 HELD = frozenset({Status.dispatched.value, Status.accepted.value})
 # The department has answered: the committee may close the order.
 ANSWERED = frozenset({Status.replied.value, Status.revisited.value, Status.closed.value})
-STAGE_ZH = {Status.dispatched.value: "签收", Status.accepted.value: "答复"}
 
 
 def _record(
     session: Session,
-    order: SupervisionOrder,
-    ticket_code: str,
-    ticket_status: str,
-    action: str,
-    topic: str,
+    ticket: Ticket,
+    details: ev.Details,
     now: datetime,
-    actor: Principal | None,
+    actor: Subject,
     note: str | None,
 ) -> None:
     """The timeline event and the outbox event of one step of an order, in its transaction."""
-    assert order.id is not None
-    session.add(
-        TicketEvent(
-            ticket_id=order.ticket_id,
-            action=action,
-            from_status=ticket_status,
-            to_status=ticket_status,
-            actor_id=actor.user_id if actor else None,
-            actor_unit_id=actor.unit_id if actor else None,
-            internal=True,  # between the committee and the department
-            note=note,
-            data={"order_id": order.id, "auto": order.auto, "department_id": order.department_id},
-            created_at=now,
-        )
+    entry = build(
+        ticket,
+        details,
+        who=member(actor),
+        now=now,
+        from_status=ticket.status,
+        to_status=ticket.status,
+        internal=True,  # between the committee and the department
+        note=note,
     )
-    session.add(
-        OutboxMessage(
-            topic=topic,
-            payload={
-                "order_id": order.id,
-                "ticket_id": order.ticket_id,
-                "ticket_code": ticket_code,
-                "department_id": order.department_id,
-            },
-            created_at=now,
-            available_at=now,
-        )
-    )
+    write(session, [entry], now)
 
 
 def _open_order_ticket_ids(session: Session, ticket_ids: Iterable[int]) -> set[int]:
@@ -109,18 +86,19 @@ def raise_order_rows(
     """The supervision sweep's action on the tickets it claimed: one order each, unless the
     ticket has an order that is not closed yet. Returns the tickets it did nothing for."""
     busy = _open_order_ticket_ids(session, (d.id for d in rows))
-    deadline = cal.add_working_days(now, settings.supervision_deadline_days)
+    deadline = supervision_deadline(cal, now, settings)
     skipped = [d for d in rows if d.id in busy or d.lead_department_id is None]
     todo = [d for d in rows if d.id not in busy and d.lead_department_id is not None]
     if not todo:
         return skipped
+    departments = [d.lead_department_id for d in todo if d.lead_department_id is not None]
     # Core statements: a sweep may raise thousands at once (ORM objects would cost 10x).
     orders = table(SupervisionOrder)
     values = [
         {
             "ticket_id": d.id,
-            "department_id": d.lead_department_id,
-            "reason": f"超过{STAGE_ZH[d.status]}期限（"
+            "department_id": department_id,
+            "reason": f"超过{STAGE_ZH[d.stage]}期限（"
             f"{d.due_at.astimezone(cal.tz):%Y-%m-%d %H:%M}）{days}个工作日仍未办理，系统自动督办。",
             "deadline": deadline,
             "auto": True,
@@ -128,44 +106,32 @@ def raise_order_rows(
             "created_at": now,
             "updated_at": now,
         }
-        for d in todo
+        for d, department_id in zip(todo, departments, strict=True)
     ]
     ids = session.execute(
         orders.insert().returning(orders.c.id, sort_by_parameter_order=True), values
     ).scalars()
-    events, outbox = [], []
-    for d, order_id in zip(todo, ids, strict=True):
-        events.append(
-            {
-                "ticket_id": d.id,
-                "action": "supervise",
-                "from_status": d.status,
-                "to_status": d.status,
-                "actor_id": None,
-                "actor_unit_id": None,
-                "by_submitter": False,
-                "internal": True,
-                "note": None,
-                "data": {"order_id": order_id, "auto": True, "department_id": d.lead_department_id},
-                "created_at": now,
-            }
-        )
-        outbox.append(
-            {
-                "topic": "supervision.raised",
-                "payload": {
-                    "order_id": order_id,
-                    "ticket_id": d.id,
-                    "ticket_code": d.code,
-                    "department_id": d.lead_department_id,
-                },
-                "created_at": now,
-                "available_at": now,
-                "attempts": 0,
-            }
-        )
-    session.execute(table(TicketEvent).insert(), events)
-    session.execute(table(OutboxMessage).insert(), outbox)
+    write(
+        session,
+        [
+            build(
+                d,
+                ev.SupervisionRaised(
+                    order_id=order_id,
+                    department_id=department_id,
+                    auto=True,
+                    deadline=deadline,
+                ),
+                who=SYSTEM,
+                now=now,
+                from_status=d.status,
+                to_status=d.status,
+                internal=True,
+            )
+            for d, department_id, order_id in zip(todo, departments, ids, strict=True)
+        ],
+        now,
+    )
     return skipped
 
 
@@ -205,7 +171,7 @@ def _briefs(
 
 
 def _render(
-    session: Session, p: Principal, orders: Sequence[SupervisionOrder], now: datetime
+    session: Session, p: Subject, orders: Sequence[SupervisionOrder], now: datetime
 ) -> list[SupervisionOut]:
     tickets, units, people = _briefs(session, orders)
     out = []
@@ -239,7 +205,7 @@ def _render(
 
 def list_orders(
     session: Session,
-    p: Principal,
+    p: Subject,
     now: datetime,
     *,
     status: SupervisionStatus | None,
@@ -266,7 +232,7 @@ def list_orders(
     return SupervisionPage(items=items, next_cursor=page[-1].id if len(rows) > limit else None)
 
 
-def _load(session: Session, p: Principal, order_id: int, *, lock: bool = False) -> SupervisionOrder:
+def _load(session: Session, p: Subject, order_id: int, *, lock: bool = False) -> SupervisionOrder:
     q = sa.select(SupervisionOrder).where(col(SupervisionOrder.id) == order_id)
     if lock:
         q = q.with_for_update()
@@ -276,13 +242,14 @@ def _load(session: Session, p: Principal, order_id: int, *, lock: bool = False) 
     return order
 
 
-def get_order(session: Session, p: Principal, order_id: int, now: datetime) -> SupervisionOut:
+def get_order(session: Session, p: Subject, order_id: int, now: datetime) -> SupervisionOut:
     return _render(session, p, [_load(session, p, order_id)], now)[0]
 
 
 def create_order(
-    session: Session, p: Principal, body: SupervisionCreate, now: datetime, settings: Settings
+    session: Session, p: Subject, body: SupervisionCreate, now: datetime, settings: Settings
 ) -> SupervisionOut:
+    p.require(Scope.tickets_write)
     if not p.is_committee:
         raise forbidden("Only the committee raises supervision orders.", "action_forbidden")
     ticket = session.execute(
@@ -301,7 +268,7 @@ def create_order(
     cal = load_calendar(session, settings)
     deadline = body.deadline
     if deadline is None:
-        deadline = cal.add_working_days(now, settings.supervision_deadline_days)
+        deadline = supervision_deadline(cal, now, settings)
     elif deadline.tzinfo is None:
         raise invalid("naive_datetime", "deadline needs a time zone offset.")
     elif deadline <= now:
@@ -312,23 +279,17 @@ def create_order(
         reason=body.reason,
         deadline=deadline,
         auto=False,
-        raised_by_id=p.user_id,
+        raised_by_id=p.person(),
         created_at=now,
         updated_at=now,
     )
     session.add(order)
     session.flush()
-    _record(
-        session,
-        order,
-        ticket.code,
-        ticket.status,
-        "supervise",
-        "supervision.raised",
-        now,
-        p,
-        body.reason,
+    assert order.id is not None
+    details = ev.SupervisionRaised(
+        order_id=order.id, department_id=order.department_id, auto=False, deadline=deadline
     )
+    _record(session, ticket, details, now, p, body.reason)
     session.flush()
     return _render(session, p, [order], now)[0]
 
@@ -343,9 +304,10 @@ def _state_conflict(order: SupervisionOrder, action: str) -> Any:
 
 
 def acknowledge(
-    session: Session, p: Principal, order_id: int, body: SupervisionAcknowledge, now: datetime
+    session: Session, p: Subject, order_id: int, body: SupervisionAcknowledge, now: datetime
 ) -> SupervisionOut:
     order = _load(session, p, order_id, lock=True)
+    p.require(Scope.tickets_write)
     if not (p.is_department and p.is_head and order.department_id == p.unit_id):
         raise forbidden(
             "The head of the supervised department acknowledges the order.", "action_forbidden"
@@ -354,31 +316,24 @@ def acknowledge(
         raise _state_conflict(order, "acknowledge")
     order.status = SupervisionStatus.acknowledged.value
     order.plan = body.plan
-    order.acknowledged_by_id = p.user_id
+    order.acknowledged_by_id = p.person()
     order.acknowledged_at = now
     order.updated_at = now
     ticket = session.get(Ticket, order.ticket_id)
     assert ticket is not None
     session.flush()
-    _record(
-        session,
-        order,
-        ticket.code,
-        ticket.status,
-        "supervision_acknowledged",
-        "supervision.acknowledged",
-        now,
-        p,
-        body.plan,
-    )
+    assert order.id is not None
+    details = ev.SupervisionAcknowledged(order_id=order.id, department_id=order.department_id)
+    _record(session, ticket, details, now, p, body.plan)
     session.flush()
     return _render(session, p, [order], now)[0]
 
 
 def close(
-    session: Session, p: Principal, order_id: int, body: SupervisionClose, now: datetime
+    session: Session, p: Subject, order_id: int, body: SupervisionClose, now: datetime
 ) -> SupervisionOut:
     order = _load(session, p, order_id, lock=True)
+    p.require(Scope.tickets_write)
     if not p.is_committee:
         raise forbidden("The committee closes supervision orders.", "action_forbidden")
     if order.status != SupervisionStatus.acknowledged:
@@ -392,21 +347,13 @@ def close(
             ticket_status=ticket.status,
         )
     order.status = SupervisionStatus.closed.value
-    order.closed_by_id = p.user_id
+    order.closed_by_id = p.person()
     order.closed_at = now
     order.close_note = body.note
     order.updated_at = now
     session.flush()
-    _record(
-        session,
-        order,
-        ticket.code,
-        ticket.status,
-        "supervision_closed",
-        "supervision.closed",
-        now,
-        p,
-        body.note,
-    )
+    assert order.id is not None
+    details = ev.SupervisionClosed(order_id=order.id, department_id=order.department_id)
+    _record(session, ticket, details, now, p, body.note)
     session.flush()
     return _render(session, p, [order], now)[0]

@@ -13,10 +13,12 @@ import filetype
 import sqlalchemy as sa
 from sqlmodel import col
 
+from backend.auth.subject import Scope
 from backend.errors import Problem, forbidden, invalid, not_found
+from backend.events.contract import AttachmentAdded
 from backend.models import Attachment
 from backend.models.enums import Status
-from backend.tickets.service import Ctx, _record, load_visible
+from backend.tickets.context import Ctx, acting, load_visible, record_event
 from backend.tickets.transitions import Rel
 
 # Detected type -> the file name endings that may carry it.
@@ -79,6 +81,8 @@ def _may_upload(status: str, rels: frozenset[Rel]) -> bool:
 
 def upload(ctx: Ctx, ticket_id: int, filename: str, stream: IO[bytes]) -> Attachment:
     ticket, rels = load_visible(ctx, ticket_id)
+    assert ctx.subject is not None
+    ctx.subject.require(Scope.tickets_write)
     if not _may_upload(ticket.status, rels):
         raise forbidden("You may not add attachments to this ticket now.", "upload_forbidden")
     count = ctx.session.execute(
@@ -124,8 +128,7 @@ def upload(ctx: Ctx, ticket_id: int, filename: str, stream: IO[bytes]) -> Attach
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    assert ctx.principal is not None
-    by_submitter = Rel.submitter in rels
+    who = acting(ctx, ticket, rels)
     att = Attachment(
         ticket_id=ticket_id,
         filename=name,
@@ -133,21 +136,22 @@ def upload(ctx: Ctx, ticket_id: int, filename: str, stream: IO[bytes]) -> Attach
         size=size,
         sha256=digest.hexdigest(),
         storage_key=key,
-        uploaded_by_id=ctx.principal.user_id,
-        by_submitter=by_submitter,
+        # The uploader as the timeline keeps them: nobody where the ticket hides its submitter.
+        uploaded_by_id=who.user_id,
+        by_submitter=who.by_submitter,
         created_at=ctx.now,
     )
     ctx.session.add(att)
     ctx.session.flush()
-    _record(
+    assert att.id is not None
+    record_event(
         ctx,
         ticket,
-        "attach",
+        AttachmentAdded(attachment_id=att.id),
+        who=who,
         from_status=ticket.status,
         to_status=ticket.status,
-        data={"attachment_id": att.id, "filename": name},
-        by_submitter=by_submitter,
-        hide_actor=by_submitter and ticket.submitter_id is None,
+        timeline_data={"filename": name},
     )
     return att
 

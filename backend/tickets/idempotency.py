@@ -19,7 +19,7 @@ from sqlmodel import col
 
 from backend.errors import Problem
 from backend.models import IdempotencyRecord
-from backend.tickets.service import Ctx, etag
+from backend.tickets.context import Ctx, etag
 
 
 def _response(body: dict[str, Any], status: int, replayed: bool) -> Response:

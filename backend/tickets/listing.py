@@ -24,13 +24,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
-from backend.auth.principal import Principal
+from backend.auth.subject import Subject
 from backend.core.inputs import id_in_range, instant_in_range
 from backend.errors import invalid
 from backend.models import Extension, Ticket, TicketDepartment, Unit
 from backend.models.enums import Status
 from backend.tickets import permissions, views
-from backend.tickets.service import Ctx
+from backend.tickets.context import Ctx
 
 SORTS = {
     "-created_at": ("created_at", True),
@@ -105,7 +105,7 @@ def _p(name: str) -> sa.BindParameter[Any]:
     return sa.bindparam(name)
 
 
-def _build(p: Principal, f: ListFilters) -> Any:
+def _build(p: Subject, f: ListFilters) -> Any:
     column, desc = SORTS[f.sort]
     sort_col = col(getattr(Ticket, column))
     q = (
@@ -200,7 +200,7 @@ class CompiledCache:
 compiled_cache = CompiledCache(256)
 
 
-def _statement(dialect: sa.Dialect, p: Principal, f: ListFilters) -> Compiled:
+def _statement(dialect: sa.Dialect, p: Subject, f: ListFilters) -> Compiled:
     """(SQL, positional parameter names or None for named style, constant parameters)."""
     shape = (
         dialect.name,
@@ -241,7 +241,7 @@ def _pending_extension() -> sa.ColumnElement[bool]:
 
 def count_tickets(ctx: Ctx, department_id: int | None, college_id: int | None) -> dict[str, Any]:
     """Counts for a workbench, under the same scope rule as the list."""
-    assert ctx.principal is not None
+    assert ctx.subject is not None
     q = (
         sa.select(
             col(Ticket.status),
@@ -249,7 +249,7 @@ def count_tickets(ctx: Ctx, department_id: int | None, college_id: int | None) -
             sa.func.count().filter(views.overdue_clause(ctx.overdue_cutoff)),
             sa.func.count().filter(_pending_extension()),
         )
-        .where(permissions.visible_clause(ctx.principal))
+        .where(permissions.visible_clause(ctx.subject))
         .group_by(col(Ticket.status))
     )
     if department_id is not None:
@@ -277,7 +277,7 @@ def count_tickets(ctx: Ctx, department_id: int | None, college_id: int | None) -
 
 def list_tickets(ctx: Ctx, f: ListFilters) -> bytes:
     """One query for the page, serialised straight to JSON bytes."""
-    assert ctx.principal is not None
+    assert ctx.subject is not None
     conn = ctx.session.connection()
     sqlite = conn.dialect.name == "sqlite"
 
@@ -286,7 +286,7 @@ def list_tickets(ctx: Ctx, f: ListFilters) -> bytes:
         v = v.astimezone(UTC)
         return v.replace(tzinfo=None).isoformat(" ", "microseconds") if sqlite else v
 
-    values: dict[str, Any] = {**permissions.scope_params(ctx.principal), "row_limit": f.limit + 1}
+    values: dict[str, Any] = {**permissions.scope_params(ctx.subject), "row_limit": f.limit + 1}
     for i, s in enumerate(f.status or ()):
         values[f"want_status_{i}"] = s
     values.update(department_id=f.department_id, college_id=f.college_id)
@@ -300,7 +300,7 @@ def list_tickets(ctx: Ctx, f: ListFilters) -> bytes:
     if f.cursor:
         value, last_id = decode_cursor(f.cursor)
         values.update(cursor_value=ts(value), cursor_id=last_id)
-    sql, names, constants = _statement(conn.dialect, ctx.principal, f)
+    sql, names, constants = _statement(conn.dialect, ctx.subject, f)
     values = {**constants, **values}
     params: Any = tuple(values[n] for n in names) if names is not None else values
     rows = [list(r) for r in conn.exec_driver_sql(sql, params).fetchall()]

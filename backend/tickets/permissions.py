@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
-from backend.auth.principal import Principal
+from backend.auth.subject import Scope, Subject
 from backend.models import Ticket, TicketDepartment
 from backend.models.enums import Anonymity
 from backend.tickets.transitions import Rel
@@ -23,27 +23,29 @@ _child = aliased(Ticket, name="merged_child")
 
 # Named parameters, so that the list's compiled SQL can be cached per shape of query and
 # reused for every caller of that shape (see backend.tickets.listing).
-def _unit(p: Principal) -> sa.BindParameter[int]:
+def _unit(p: Subject) -> sa.BindParameter[int]:
     return sa.bindparam("scope_unit_id", p.unit_id, type_=sa.Integer())
 
 
-def _user(p: Principal) -> sa.BindParameter[int]:
+def _user(p: Subject) -> sa.BindParameter[int]:
     return sa.bindparam("scope_user_id", p.user_id, type_=sa.Integer())
 
 
-def _college_own(p: Principal, t: Any) -> sa.ColumnElement[bool]:
+def _college_own(p: Subject, t: Any) -> sa.ColumnElement[bool]:
     """``t`` is the Ticket class or an alias of it."""
     if p.is_head:
         return col(t.college_id) == _unit(p)
     return col(t.submitter_id) == _user(p)
 
 
-def scope_params(p: Principal) -> dict[str, int]:
+def scope_params(p: Subject) -> dict[str, int | None]:
     """Values of the named parameters that ``visible_clause`` uses."""
     return {"scope_unit_id": p.unit_id, "scope_user_id": p.user_id}
 
 
-def visible_clause(p: Principal) -> sa.ColumnElement[bool]:
+def visible_clause(p: Subject) -> sa.ColumnElement[bool]:
+    if not p.has_scope(Scope.tickets_read):
+        return sa.false()
     if p.is_committee:
         return sa.true()
     if p.is_department:
@@ -60,9 +62,11 @@ def visible_clause(p: Principal) -> sa.ColumnElement[bool]:
     return sa.false()
 
 
-def relations(session: Session, p: Principal, ticket: Ticket) -> frozenset[Rel]:
+def relations(session: Session, p: Subject, ticket: Ticket) -> frozenset[Rel]:
     """The caller's relations to one ticket; empty means they may not see it."""
     rels: set[Rel] = set()
+    if not p.has_scope(Scope.tickets_read):
+        return frozenset()
     if p.is_committee:
         rels.add(Rel.committee)
     elif p.is_department:
@@ -95,6 +99,29 @@ def relations(session: Session, p: Principal, ticket: Ticket) -> frozenset[Rel]:
         if merged is not None:
             rels.add(Rel.merged_submitter)
     return frozenset(rels)
+
+
+SUBMITTING_SIDE = frozenset(
+    {Rel.submitter, Rel.college_head, Rel.merged_submitter, Rel.code_holder}
+)
+
+
+def raised_through(
+    session: Session, p: Subject, ticket: Ticket, rels: frozenset[Rel]
+) -> list[Ticket] | None:
+    """The tickets through which the caller stands on the submitting side of ``ticket``: the
+    ticket itself (its submitter, its college's head) and the caller's own tickets merged into
+    it. None: the caller is not on the submitting side. An action carries their anonymity."""
+    if Rel.committee in rels or not rels & SUBMITTING_SIDE:
+        return None
+    through = [ticket] if rels & {Rel.submitter, Rel.college_head, Rel.code_holder} else []
+    if Rel.merged_submitter in rels:
+        through += session.execute(
+            sa.select(Ticket)
+            .where(col(Ticket.merged_into_id) == ticket.id, _college_own(p, Ticket))
+            .order_by(col(Ticket.id))
+        ).scalars()
+    return through
 
 
 def can_see_submitter(ticket: Ticket, rels: frozenset[Rel]) -> bool:

@@ -13,7 +13,19 @@ from backend.deps import Claims, DbSession, Now, SettingsDep
 from backend.errors import ProblemBody, invalid
 from backend.models import Attachment, Extension, TicketReturn
 from backend.models.enums import Status, Urgency
-from backend.tickets import attachments, idempotency, listing, permissions, service, views
+from backend.tickets import (
+    attachments,
+    closing,
+    context,
+    dispatching,
+    disposal,
+    handling,
+    idempotency,
+    intake,
+    listing,
+    permissions,
+    views,
+)
 from backend.tickets.schemas import (
     AssignBody,
     AttachmentOut,
@@ -56,12 +68,12 @@ IfMatch = Annotated[
 
 async def get_ctx(
     session: DbSession, settings: SettingsDep, now: Now, claims: Claims
-) -> service.Ctx:
-    # The caller is looked up lazily, inside the handler's thread (see service.Ctx).
-    return service.Ctx(session=session, settings=settings, now=now, claims=claims)
+) -> context.Ctx:
+    # The caller is looked up lazily, inside the handler's thread (see context.Ctx).
+    return context.Ctx(session=session, settings=settings, now=now, claims=claims)
 
 
-CtxDep = Annotated[service.Ctx, Depends(get_ctx)]
+CtxDep = Annotated[context.Ctx, Depends(get_ctx)]
 
 
 def _ticket_response(body: dict[str, Any], status_code: int = 200) -> Response:
@@ -69,7 +81,7 @@ def _ticket_response(body: dict[str, Any], status_code: int = 200) -> Response:
         orjson.dumps(body),
         status_code=status_code,
         media_type="application/json",
-        headers={"ETag": service.etag(body)},
+        headers={"ETag": context.etag(body)},
     )
 
 
@@ -80,20 +92,20 @@ def create_ticket(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)] = None,
 ) -> Response:
     """Raise a ticket. With an ``Idempotency-Key`` a retried request returns the first result."""
-    assert ctx.principal is not None
+    assert ctx.subject is not None
     return idempotency.run(
         ctx,
-        principal_key=f"user:{ctx.principal.user_id}",
+        principal_key=ctx.subject.key,
         key=idempotency_key,
         body=body.model_dump(mode="json"),
         create=lambda: _create(ctx, body),
     )
 
 
-def _create(ctx: service.Ctx, body: TicketCreate) -> dict[str, Any]:
-    ticket, tracking_code = service.create_ticket(ctx, body)
-    assert ctx.principal is not None
-    out = service.render(ctx, ticket, permissions.relations(ctx.session, ctx.principal, ticket))
+def _create(ctx: context.Ctx, body: TicketCreate) -> dict[str, Any]:
+    ticket, tracking_code = intake.create_ticket(ctx, body)
+    assert ctx.subject is not None
+    out = context.render(ctx, ticket, permissions.relations(ctx.session, ctx.subject, ticket))
     out["tracking_code"] = tracking_code
     return out
 
@@ -155,42 +167,42 @@ def list_tickets(
 
 @router.get("/{ticket_id}", response_model=TicketOut)
 def get_ticket(ticket_id: Id, ctx: CtxDep) -> Response:
-    return _ticket_response(service.get_ticket(ctx, ticket_id))
+    return _ticket_response(context.get_ticket(ctx, ticket_id))
 
 
 @router.get("/{ticket_id}/events", response_model=list[EventOut])
 def list_ticket_events(ticket_id: Id, ctx: CtxDep) -> list[EventOut]:
     """The timeline, oldest first."""
-    return service.events(ctx, ticket_id)
+    return context.events(ctx, ticket_id)
 
 
 @router.post("/{ticket_id}/dispatch", response_model=TicketOut)
 def dispatch_ticket(
     ticket_id: Id, body: DispatchBody, ctx: CtxDep, if_match: IfMatch = None
 ) -> Response:
-    return _ticket_response(service.dispatch(ctx, ticket_id, body, if_match))
+    return _ticket_response(dispatching.dispatch(ctx, ticket_id, body, if_match))
 
 
 @router.post("/{ticket_id}/return", response_model=TicketOut)
 def return_ticket(
     ticket_id: Id, body: ReturnBody, ctx: CtxDep, if_match: IfMatch = None
 ) -> Response:
-    return _ticket_response(service.return_ticket(ctx, ticket_id, body, if_match))
+    return _ticket_response(dispatching.return_ticket(ctx, ticket_id, body, if_match))
 
 
 @router.post("/{ticket_id}/accept", response_model=TicketOut)
 def accept_ticket(ticket_id: Id, ctx: CtxDep, if_match: IfMatch = None) -> Response:
-    return _ticket_response(service.accept(ctx, ticket_id, if_match))
+    return _ticket_response(handling.accept(ctx, ticket_id, if_match))
 
 
 @router.post("/{ticket_id}/notes", response_model=TicketOut)
 def add_ticket_note(
     ticket_id: Id, body: NoteBody, ctx: CtxDep, if_match: IfMatch = None
 ) -> Response:
-    return _ticket_response(service.add_note(ctx, ticket_id, body, if_match))
+    return _ticket_response(handling.add_note(ctx, ticket_id, body, if_match))
 
 
-def _extension_out(ctx: service.Ctx, e: Extension) -> ExtensionOut:
+def _extension_out(ctx: context.Ctx, e: Extension) -> ExtensionOut:
     assert e.id is not None
     return ExtensionOut(
         id=e.id,
@@ -209,12 +221,12 @@ def _extension_out(ctx: service.Ctx, e: Extension) -> ExtensionOut:
 def request_ticket_extension(
     ticket_id: Id, body: ExtensionBody, ctx: CtxDep, if_match: IfMatch = None
 ) -> ExtensionOut:
-    return _extension_out(ctx, service.request_extension(ctx, ticket_id, body, if_match))
+    return _extension_out(ctx, handling.request_extension(ctx, ticket_id, body, if_match))
 
 
 @router.get("/{ticket_id}/extensions", response_model=list[ExtensionOut])
 def list_ticket_extensions(ticket_id: Id, ctx: CtxDep) -> list[ExtensionOut]:
-    return [_extension_out(ctx, e) for e in service.list_extensions(ctx, ticket_id)]
+    return [_extension_out(ctx, e) for e in handling.list_extensions(ctx, ticket_id)]
 
 
 @router.post("/{ticket_id}/extensions/{extension_id}/decision", response_model=TicketOut)
@@ -225,63 +237,63 @@ def decide_ticket_extension(
     ctx: CtxDep,
     if_match: IfMatch = None,
 ) -> Response:
-    service.decide_extension(ctx, ticket_id, extension_id, body, if_match)
-    return _ticket_response(service.get_ticket(ctx, ticket_id))
+    handling.decide_extension(ctx, ticket_id, extension_id, body, if_match)
+    return _ticket_response(context.get_ticket(ctx, ticket_id))
 
 
 @router.post("/{ticket_id}/reply", response_model=TicketOut)
 def reply_ticket(ticket_id: Id, body: ReplyBody, ctx: CtxDep, if_match: IfMatch = None) -> Response:
-    return _ticket_response(service.reply(ctx, ticket_id, body, if_match))
+    return _ticket_response(handling.reply(ctx, ticket_id, body, if_match))
 
 
 @router.post("/{ticket_id}/revisit", response_model=TicketOut)
 def revisit_ticket(
     ticket_id: Id, body: RevisitBody, ctx: CtxDep, if_match: IfMatch = None
 ) -> Response:
-    return _ticket_response(service.revisit(ctx, ticket_id, body, if_match))
+    return _ticket_response(closing.revisit(ctx, ticket_id, body, if_match))
 
 
 @router.post("/{ticket_id}/reopen", response_model=TicketOut)
 def reopen_ticket(
     ticket_id: Id, body: ReopenBody, ctx: CtxDep, if_match: IfMatch = None
 ) -> Response:
-    return _ticket_response(service.reopen(ctx, ticket_id, body, if_match))
+    return _ticket_response(closing.reopen(ctx, ticket_id, body, if_match))
 
 
 @router.post("/{ticket_id}/score", response_model=TicketOut)
 def score_ticket(ticket_id: Id, body: ScoreBody, ctx: CtxDep, if_match: IfMatch = None) -> Response:
-    return _ticket_response(service.score(ctx, ticket_id, body, if_match))
+    return _ticket_response(closing.score(ctx, ticket_id, body, if_match))
 
 
 @router.post("/{ticket_id}/close", response_model=TicketOut)
 def close_ticket(
     ticket_id: Id, ctx: CtxDep, body: CloseBody | None = None, if_match: IfMatch = None
 ) -> Response:
-    return _ticket_response(service.close(ctx, ticket_id, body or CloseBody(), if_match))
+    return _ticket_response(closing.close(ctx, ticket_id, body or CloseBody(), if_match))
 
 
 @router.post("/{ticket_id}/reject", response_model=TicketOut)
 def reject_ticket(
     ticket_id: Id, body: RejectBody, ctx: CtxDep, if_match: IfMatch = None
 ) -> Response:
-    return _ticket_response(service.reject(ctx, ticket_id, body, if_match))
+    return _ticket_response(disposal.reject(ctx, ticket_id, body, if_match))
 
 
 @router.post("/{ticket_id}/withdraw", response_model=TicketOut)
 def withdraw_ticket(ticket_id: Id, ctx: CtxDep, if_match: IfMatch = None) -> Response:
-    return _ticket_response(service.withdraw(ctx, ticket_id, if_match))
+    return _ticket_response(disposal.withdraw(ctx, ticket_id, if_match))
 
 
 @router.post("/{ticket_id}/merge", response_model=TicketOut)
 def merge_ticket(ticket_id: Id, body: MergeBody, ctx: CtxDep, if_match: IfMatch = None) -> Response:
-    return _ticket_response(service.merge(ctx, ticket_id, body, if_match))
+    return _ticket_response(disposal.merge(ctx, ticket_id, body, if_match))
 
 
 @router.post("/{ticket_id}/urge", response_model=TicketOut)
 def urge_ticket(
     ticket_id: Id, ctx: CtxDep, body: UrgeBody | None = None, if_match: IfMatch = None
 ) -> Response:
-    return _ticket_response(service.urge(ctx, ticket_id, body or UrgeBody(), if_match))
+    return _ticket_response(dispatching.urge(ctx, ticket_id, body or UrgeBody(), if_match))
 
 
 @router.post("/{ticket_id}/assign", response_model=TicketOut)
@@ -289,10 +301,10 @@ def assign_ticket(
     ticket_id: Id, body: AssignBody, ctx: CtxDep, if_match: IfMatch = None
 ) -> Response:
     """The lead department's head names the handler."""
-    return _ticket_response(service.assign(ctx, ticket_id, body, if_match))
+    return _ticket_response(dispatching.assign(ctx, ticket_id, body, if_match))
 
 
-def _return_out(ctx: service.Ctx, r: TicketReturn) -> ReturnOut:
+def _return_out(ctx: context.Ctx, r: TicketReturn) -> ReturnOut:
     assert r.id is not None
     return ReturnOut(
         id=r.id,
@@ -308,7 +320,7 @@ def _return_out(ctx: service.Ctx, r: TicketReturn) -> ReturnOut:
 
 @router.get("/{ticket_id}/returns", response_model=list[ReturnOut])
 def list_ticket_returns(ticket_id: Id, ctx: CtxDep) -> list[ReturnOut]:
-    return [_return_out(ctx, r) for r in service.list_returns(ctx, ticket_id)]
+    return [_return_out(ctx, r) for r in dispatching.list_returns(ctx, ticket_id)]
 
 
 @router.post("/{ticket_id}/returns/{return_id}/judgement", response_model=ReturnOut)
@@ -321,10 +333,10 @@ def judge_ticket_return(
 ) -> ReturnOut:
     """The committee judges a department's return reasonable or not (unreasonable ones count
     against the department)."""
-    return _return_out(ctx, service.judge_return(ctx, ticket_id, return_id, body, if_match))
+    return _return_out(ctx, dispatching.judge_return(ctx, ticket_id, return_id, body, if_match))
 
 
-def _attachment_out(ctx: service.Ctx, a: Attachment) -> AttachmentOut:
+def _attachment_out(ctx: context.Ctx, a: Attachment) -> AttachmentOut:
     assert a.id is not None
     return AttachmentOut(
         id=a.id,

@@ -12,6 +12,7 @@ from sqlmodel import col
 
 from backend.calendar.service import workday_start
 from backend.calendar.workdays import WorkCalendar
+from backend.events import contract
 from backend.models import Category, Ticket, TicketDepartment, TicketEvent, Unit, User
 from backend.models.enums import Status
 from backend.tickets import permissions
@@ -50,9 +51,10 @@ def due_for(status: str, deadlines: dict[str, Any]) -> datetime | None:
 
 def overdue_cutoff(cal: WorkCalendar, now: datetime) -> datetime:
     """The working day after a missed deadline the ticket is overdue: a deadline is missed "by
-    a working day" when it lies at or before local 00:00 of the most recent working day up to
-    today. A deadline at exactly 00:00 closes the day before (see WorkCalendar), hence "at or
-    before". One instant per day and calendar, so "overdue" stays a range on due_at."""
+    a working day" when it lies at or before the opening of the most recent working day that
+    has opened (a deadline at the close of day N is overdue from the opening of the next
+    working day, and not at night). One instant per day and calendar, so "overdue" stays a
+    range on due_at."""
     return workday_start(cal, now, 1)
 
 
@@ -199,7 +201,8 @@ def events_out(
         .where(col(TicketEvent.ticket_id) == ticket.id)
         .order_by(col(TicketEvent.id))
     )
-    if not permissions.sees_internal(rels):
+    sees_internal = permissions.sees_internal(rels)
+    if not sees_internal:
         q = q.where(col(TicketEvent.internal).is_(False))
     show_submitter = permissions.can_see_submitter(ticket, rels)
     events = list(session.execute(q).scalars())
@@ -221,6 +224,9 @@ def events_out(
         assert e.id is not None
         hide = e.by_submitter and not show_submitter
         user = users.get(e.actor_id) if e.actor_id is not None and not hide else None
+        # A return's or an extension's reason stays between the departments and the committee
+        # (rows written before the event contract also kept the return's reason code in data).
+        private = not sees_internal and contract.internal_note(e.action)
         out.append(
             EventOut(
                 id=e.id,
@@ -234,9 +240,9 @@ def events_out(
                 else None,
                 # The submitter's unit is the ticket's college, which everyone in scope sees.
                 actor_unit=units.get(e.actor_unit_id) if e.actor_unit_id is not None else None,
-                note=e.note,
+                note=None if private else e.note,
                 internal=e.internal,
-                data=e.data,
+                data=None if private else e.data,
                 created_at=e.created_at.astimezone(tz),
             )
         )

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from backend.core.inputs import Id, OneLine
-from backend.deps import CommitteeAdmin, CurrentUser, DbSession, Now
+from backend.deps import CommitteeAdmin, CurrentSubject, DbSession, Now
 from backend.models.enums import UnitKind
 from backend.units import service
 from backend.units.schemas import (
@@ -25,7 +25,7 @@ router = APIRouter()
 
 @router.get("/units", response_model=list[UnitOut], tags=["units"])
 def list_units(
-    _: CurrentUser,
+    _: CurrentSubject,
     session: DbSession,
     kind: UnitKind | None = None,
     include_inactive: bool = False,
@@ -45,7 +45,7 @@ def update_unit(unit_id: Id, body: UnitUpdate, _: CommitteeAdmin, session: DbSes
 
 @router.get("/users", response_model=list[UserOut], tags=["users"])
 def list_users(
-    caller: CurrentUser,
+    caller: CurrentSubject,
     session: DbSession,
     unit_id: Id | None = None,
     q: Annotated[OneLine | None, Query(max_length=64)] = None,
@@ -70,7 +70,7 @@ def update_user(
 
 @router.get("/categories", response_model=list[CategoryOut], tags=["categories"])
 def list_categories(
-    _: CurrentUser, session: DbSession, include_inactive: bool = False
+    _: CurrentSubject, session: DbSession, include_inactive: bool = False
 ) -> list[CategoryOut]:
     return service.list_categories(session, include_inactive)
 

@@ -8,9 +8,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from backend.auth.principal import Principal
 from backend.auth.security import hash_password
 from backend.auth.service import revoke_user_sessions
+from backend.auth.subject import Subject
 from backend.errors import Problem, conflict, invalid, not_found
 from backend.models import Category, Unit, User
 from backend.models.enums import NotifyEmail, UnitKind
@@ -109,7 +109,7 @@ def _user_out(user: User, unit: Unit) -> UserOut:
 
 
 def list_users(
-    session: Session, caller: Principal, unit_id: int | None, q: str | None
+    session: Session, caller: Subject, unit_id: int | None, q: str | None
 ) -> list[UserOut]:
     stmt = (
         sa.select(User, Unit).join(Unit, col(Unit.id) == col(User.unit_id)).order_by(col(User.id))
@@ -157,7 +157,7 @@ def create_user(session: Session, body: UserCreate) -> UserOut:
 
 
 def update_user(
-    session: Session, caller: Principal, user_id: int, body: UserUpdate, now: datetime
+    session: Session, caller: Subject, user_id: int, body: UserUpdate, now: datetime
 ) -> UserOut:
     user = session.get(User, user_id)
     if user is None:

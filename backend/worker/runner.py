@@ -1,8 +1,9 @@
 """The worker loop: sweeps every ``sweep_interval_seconds``, the outbox drained continuously.
 
-Each claimed row is delivered in its own transaction (handler writes + the "sent" mark), so one
-failing row neither blocks nor undoes the others. Any number of workers may run against
-PostgreSQL; on SQLite they take turns at the write lock.
+Each claimed delivery is made in its own transaction (the consumer's writes + the "sent" mark),
+so one failing delivery neither blocks nor undoes the others, not even another consumer's
+delivery of the same event. Any number of workers may run against PostgreSQL; on SQLite they
+take turns at the write lock.
 """
 
 from __future__ import annotations
@@ -38,11 +39,15 @@ class DrainResult:
     sent: int = 0
     retried: int = 0
     failed: int = 0
-    lost: int = 0  # the lease ran out and another worker took the row over
+    lost: int = 0  # the lease ran out and another worker took the delivery over
 
     @property
     def handled(self) -> int:
         return self.sent + self.retried + self.failed + self.lost
+
+
+def _name(item: outbox.Claimed) -> str:
+    return f"outbox event {item.event_id} ({item.topic}) for {item.consumer}"
 
 
 class Worker:
@@ -85,7 +90,7 @@ class Worker:
     # --- the outbox ----------------------------------------------------------------------
 
     def claim(self, limit: int | None = None) -> list[outbox.Claimed]:
-        prefixes = registry.handled_prefixes(self.settings)
+        consumers = registry.enabled_consumers(self.settings)
         session = self._factory()
         try:
             items = outbox.claim(
@@ -93,7 +98,7 @@ class Worker:
                 self.settings,
                 self.worker_id,
                 get_clock().now(),
-                prefixes,
+                consumers,
                 limit or self.settings.outbox_batch_size,
             )
             finish(session, True)
@@ -118,15 +123,15 @@ class Worker:
         return result
 
     def _deliver_one(self, item: outbox.Claimed, delivery: registry.Delivery) -> str:
-        handler = registry.handler_for(item.topic)
+        consumer = registry.consumer(item.consumer)
         session = self._factory()
         try:
-            if handler is None:  # claimed under another registry: nothing here can do it
-                raise LookupError(f"no handler for topic {item.topic}")
-            handler.fn(session, item.as_message(), delivery)
+            if consumer is None:  # claimed under another registry: nothing here can do it
+                raise LookupError(f"no consumer {item.consumer!r} in this worker")
+            consumer.fn(session, item.as_message(), delivery)
             if not outbox.mark_sent(session, item.id, self.worker_id, get_clock().now()):
                 finish(session, False)
-                log.warning("outbox %d: lease lost before it was marked sent", item.id)
+                log.warning("%s: lease lost before it was marked sent", _name(item))
                 return "lost"
             finish(session, True)
             return "sent"
@@ -150,11 +155,9 @@ class Worker:
         finally:
             session.close()
         if dead:
-            log.error("outbox %d (%s) failed for good: %s", item.id, item.topic, error)
+            log.error("%s failed for good: %s", _name(item), error)
             return "failed"
-        log.warning(
-            "outbox %d (%s) attempt %d failed: %s", item.id, item.topic, item.attempts, error
-        )
+        log.warning("%s attempt %d failed: %s", _name(item), item.attempts, error)
         return "retried"
 
     def drain(self, max_batches: int | None = None) -> DrainResult:

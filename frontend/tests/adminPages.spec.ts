@@ -112,7 +112,8 @@ describe('admin pages (shared table, filter bar and dialog)', () => {
       { date: '2026-02-03', is_workday: true, note: null, updated_at: '2026-01-01T00:00:00Z' },
       { date: '2026-01-20', is_workday: false, note: '寒假', updated_at: '2026-01-01T00:00:00Z' },
     ]
-    const cal = await mountPage(AdminCalendarView, () => json(days))
+    const hours = { opens: '08:30', closes: '17:30', office_day_minutes: 540, updated_at: null }
+    const cal = await mountPage(AdminCalendarView, (c) => json(c.path === '/api/v1/calendar/office-hours' ? hours : days))
     expect(cal.w.find('.intro').text()).toContain('overrides')
     expect(headers(cal.w)).toEqual(['Date', 'Type', 'Note', 'Updated', 'Actions'])
     expect(cal.w.findAll('.el-table__body tr').map((r) => r.find('td').text())).toEqual(['2026-01-20', '2026-02-03'])

@@ -49,6 +49,11 @@ def sh(d: date, hour: int = 10) -> datetime:
     return datetime(d.year, d.month, d.day, hour, tzinfo=SH)
 
 
+def close(d: date) -> datetime:
+    """The close of office hours (the default 17:30): where whole working days end."""
+    return datetime(d.year, d.month, d.day, 17, 30, tzinfo=SH)
+
+
 # --- overrides --------------------------------------------------------------------------------
 
 
@@ -203,14 +208,14 @@ def test_workdays_needs_both_ends(world: World, params: dict[str, str]) -> None:
 
 def test_a_closure_moves_the_dispatch_deadlines_by_a_day(world: World) -> None:
     before = dispatched(world)
-    assert when(before["accept_due_at"]) == sh(WED)
-    assert when(before["reply_due_at"]) == sh(date(2026, 3, 17))
+    assert when(before["accept_due_at"]) == close(WED)
+    assert when(before["reply_due_at"]) == close(date(2026, 3, 17))
 
     set_day(world, WED, False, "校庆闭馆")
     after = dispatched(world)
     assert when(after["accept_due_at"]) - when(before["accept_due_at"]) == timedelta(days=1)
-    assert when(after["accept_due_at"]) == sh(date(2026, 3, 12))
-    assert when(after["reply_due_at"]) == sh(date(2026, 3, 18))
+    assert when(after["accept_due_at"]) == close(date(2026, 3, 12))
+    assert when(after["reply_due_at"]) == close(date(2026, 3, 18))
 
     # The ticket dispatched earlier keeps the deadline it was given.
     again = world.ok("committee_staff", "GET", f"/tickets/{before['id']}")
@@ -228,5 +233,5 @@ def test_an_extra_duty_day_brings_the_reply_deadline_forward(world: World) -> No
     after = dispatched(world)
     assert after["accept_due_at"] == before["accept_due_at"]
     # Wed, Thu, Fri, Sat, Mon instead of Wed, Thu, Fri, Mon, Tue.
-    assert when(after["reply_due_at"]) == sh(date(2026, 3, 16))
+    assert when(after["reply_due_at"]) == close(date(2026, 3, 16))
     assert when(before["reply_due_at"]) - when(after["reply_due_at"]) == timedelta(days=1)

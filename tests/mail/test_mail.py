@@ -16,11 +16,11 @@ from sqlmodel import col
 from backend.config import Settings
 from backend.core.clock import FrozenClock
 from backend.mail.sender import build_message
-from backend.models import Notification, OutboxMessage, Ticket
+from backend.models import Notification, OutboxDelivery, OutboxMessage, Ticket
 from backend.notifications.sweeps import digest_cutoff, send_digests
 from backend.worker import registry
 from backend.worker.runner import Worker
-from tests.delivery import BASE_URL, MakeWorker, pending
+from tests.delivery import BASE_URL, MakeWorker, notified, pending
 from tests.factories import World, headers_for
 from tests.smtp import SmtpServer, free_port
 
@@ -136,6 +136,12 @@ def test_digest_sends_one_mail_a_day_with_every_notice(
     mail_worker.drain()
     with registry.using_settings(mail_settings):
         swept = mail_worker.run_sweeps()
+    # 08:00 is before the office opens (08:30): the digest waits for the opening, and still
+    # collects what was made before 08:00
+    assert swept["notifications.digest"] == 0
+    clock.at = datetime(2026, 3, 11, 8, 30, tzinfo=SH)
+    with registry.using_settings(mail_settings):
+        swept = mail_worker.run_sweeps()
     assert swept["notifications.digest"] == 1
     assert send_digests(db, clock.now(), mail_settings) == 0  # a second sweep: nothing more
     mail_worker.drain()
@@ -149,8 +155,11 @@ def test_digest_sends_one_mail_a_day_with_every_notice(
     assert "再催" not in digest.body
     assert digest.body.count("催办通知") == 1
 
-    # the next day: the later urge, and the three acceptance reminders the 08:00 sweeps made
-    # (at the cutoff, so after it) — each notice in exactly one digest
+    # the next day: the later urge, and the three acceptance reminders the 10:00 sweeps made
+    # (half the one-day window left: from 09:15) — each notice in exactly one digest
+    clock.at = datetime(2026, 3, 11, 10, 0, tzinfo=SH)
+    assert mail_worker.run_sweeps()["sla.reminders"] == 3
+    mail_worker.drain()
     clock.at = datetime(2026, 3, 12, 9, 0, tzinfo=SH)
     mail_worker.run_sweeps()
     mail_worker.drain()
@@ -262,13 +271,64 @@ def test_a_retry_succeeds_once_the_server_answers(
     assert worker.drain().sent == 1
     assert len(smtp.inbox.messages()) == 1
     db.expire_all()
-    sent = db.get(OutboxMessage, mail.id)
+    sent = db.get(OutboxDelivery, mail.id)
     assert sent is not None
     assert sent.sent_at == clock.now()
     assert sent.last_error is None
     clock.advance(timedelta(days=2))
     worker.drain()
     assert len(smtp.inbox.messages()) == 1
+
+
+def test_mail_made_out_of_office_hours_waits_for_the_opening(
+    world: World, db: Session, mail_worker: Worker, smtp: SmtpServer, clock: FrozenClock
+) -> None:
+    w = world
+    addr = _emails(w, db, dept_lead_staff="each")
+    t = w.submit()
+    mail_worker.drain()
+    # Friday 13 March, 21:00: the committee dispatches in the evening.
+    clock.at = datetime(2026, 3, 13, 21, 0, tzinfo=SH)
+    w["committee_staff"].headers.update(headers_for(db, w.settings, w["committee_staff"].user))
+    w.ok(
+        "committee_staff",
+        "POST",
+        f"/tickets/{t['id']}/dispatch",
+        json={"lead_department_id": w.dept_lead.id},
+    )
+    mail_worker.drain()
+    # The in-app notice is there at once (it is read when someone opens the app) ...
+    assert notified(db, w, "ticket.dispatch")["dept_lead_staff"] == 1
+    # ... its mail waits for Monday's opening: nobody gets a mail at night or on the weekend.
+    [mail] = pending(db, "mail.")
+    event = db.get(OutboxMessage, mail.event_id)
+    assert event is not None
+    assert event.payload["to"] == addr["dept_lead_staff"]
+    assert mail.available_at == datetime(2026, 3, 16, 8, 30, tzinfo=SH)
+    assert smtp.inbox.messages() == []
+    clock.at = datetime(2026, 3, 14, 10, 0, tzinfo=SH)  # Saturday
+    assert mail_worker.drain().handled == 0
+    clock.at = datetime(2026, 3, 16, 8, 30, tzinfo=SH)
+    assert mail_worker.drain().sent == 1
+    [sent] = smtp.inbox.wait_for(1)
+    assert sent.to == addr["dept_lead_staff"]
+
+
+def test_mail_made_in_office_hours_goes_out_at_once(
+    world: World, db: Session, mail_worker: Worker, smtp: SmtpServer, clock: FrozenClock
+) -> None:
+    addr = _emails(world, db, dept_lead_staff="each")
+    world.ticket_in("dispatched")  # Tuesday 10:00
+    mail_worker.drain()
+    [sent] = smtp.inbox.wait_for(1)
+    assert sent.to == addr["dept_lead_staff"]
+    db.expire_all()
+    [(event, mail)] = db.execute(
+        sa.select(OutboxMessage, OutboxDelivery)
+        .join(OutboxDelivery, col(OutboxDelivery.event_id) == col(OutboxMessage.id))
+        .where(col(OutboxMessage.topic) == "mail.send")
+    ).all()
+    assert mail.sent_at == event.created_at == clock.now()
 
 
 INJECTED = "\r\nBcc: eavesdropper@example.com"

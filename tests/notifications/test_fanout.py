@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from backend.core.clock import FrozenClock
-from backend.models import Notification, OutboxMessage
+from backend.events import contract as ev
+from backend.models import Notification, OutboxDelivery, OutboxMessage
 from backend.worker.runner import Worker
-from tests.delivery import last_notification_id, notified, pending, queue_event
+from tests.delivery import last_notification_id, notified, pending, queue_typed
 from tests.factories import World, create_user
 
 DEPT_LEAD = {"dept_lead_head": 1, "dept_lead_staff": 1}
@@ -203,21 +204,24 @@ def test_clock_and_supervision_events(
     w = world
     t = w.ticket_in("accepted")
     step(db, worker)
-    base = {"ticket_id": t["id"], "ticket_code": t["code"], "department_id": w.dept_lead.id}
-    due = (clock.now() + timedelta(days=1)).isoformat()
-    expected = {
-        "sla.reminder": (dict(base, kind="reply", due_at=due), DEPT_LEAD),
+    dept = w.dept_lead.id
+    due = clock.now() + timedelta(days=1)
+    expected: dict[str, tuple[ev.Details, dict[str, int]]] = {
+        "sla.reminder": (ev.Reminder(stage="reply", due_at=due, department_id=dept), DEPT_LEAD),
         # the department hears of it by the automatic urge that comes with it
-        "ticket.overdue": (dict(base, due_at=due), COMMITTEE),
+        "ticket.overdue": (ev.Overdue(stage="reply", due_at=due, department_id=dept), COMMITTEE),
         "supervision.raised": (
-            dict(base, order_id=1),
+            ev.SupervisionRaised(order_id=1, department_id=dept, auto=True, deadline=due),
             {**DEPT_LEAD, **COMMITTEE},
         ),
-        "supervision.acknowledged": (dict(base, order_id=1), COMMITTEE),
-        "supervision.closed": (dict(base, order_id=1), DEPT_LEAD),
+        "supervision.acknowledged": (
+            ev.SupervisionAcknowledged(order_id=1, department_id=dept),
+            COMMITTEE,
+        ),
+        "supervision.closed": (ev.SupervisionClosed(order_id=1, department_id=dept), DEPT_LEAD),
     }
-    for topic, (payload, who) in expected.items():
-        queue_event(db, topic, payload, clock.now())
+    for topic, (details, who) in expected.items():
+        queue_typed(db, details, clock.now(), ticket_id=t["id"])
         since = step(db, worker)
         assert notified(db, w, topic, since) == who, topic
     reminder = (
@@ -237,16 +241,8 @@ def test_auto_urge_is_worded_as_the_system(
     w = world
     t = w.ticket_in("accepted")
     step(db, worker)
-    payload = {
-        "ticket_id": t["id"],
-        "ticket_code": t["code"],
-        "action": "urge",
-        "auto": True,
-        "lead_department_id": w.dept_lead.id,
-        "actor_id": None,
-        "data": None,
-    }
-    queue_event(db, "ticket.urge", payload, clock.now())
+    details = ev.Urged(department_id=w.dept_lead.id, auto=True, stage="reply", due_at=clock.now())
+    queue_typed(db, details, clock.now(), ticket_id=t["id"])
     since = step(db, worker)
     bodies = {n.body for n in db.execute(sa.select(Notification)).scalars() if n.id > since}
     assert bodies
@@ -256,7 +252,10 @@ def test_auto_urge_is_worded_as_the_system(
 def test_a_refused_action_leaves_the_outbox_untouched(world: World, db: Session) -> None:
     w = world
     t = w.ticket_in("submitted")
-    count = sa.select(sa.func.count()).select_from(OutboxMessage)
+    count = sa.select(
+        sa.select(sa.func.count()).select_from(OutboxMessage).scalar_subquery()
+        + sa.select(sa.func.count()).select_from(OutboxDelivery).scalar_subquery()
+    )
     before = db.execute(count).scalar_one()
     r = w.call("college_staff", "POST", f"/tickets/{t['id']}/accept")
     assert r.status_code in (403, 409)

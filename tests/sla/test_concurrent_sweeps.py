@@ -25,7 +25,8 @@ from backend.config import Settings
 from backend.db import make_engine, session_scope
 from backend.models import OutboxMessage, SlaMark, SupervisionOrder, Ticket, TicketEvent
 from backend.models.enums import UnitKind
-from backend.sla.sweeps import sweep_overdue, sweep_reminders, sweep_supervision
+from backend.sla.sweeps import sweep_overdue, sweep_reminders
+from backend.supervision.sweeps import sweep_supervision
 from tests import pg_probe
 from tests.conftest import BACKEND, TEST_SECRET, create_pg_database, drop_pg_database, pg_url
 from tests.factories import create_unit

@@ -109,8 +109,8 @@ def test_tickets_take_their_deadlines_and_caps_from_the_policy(
     )
     t = world.submit(category_id=cat)
     tid = t["id"]
-    # From Tuesday 10 March 10:00.
-    assert t["dispatch_due_at"] == "2026-03-11T10:00:00+08:00"
+    # From Tuesday 10 March 10:00; whole working days end at the close (17:30).
+    assert t["dispatch_due_at"] == "2026-03-11T17:30:00+08:00"
     d = world.ok(
         "committee_staff",
         "POST",
@@ -118,8 +118,8 @@ def test_tickets_take_their_deadlines_and_caps_from_the_policy(
         json={"lead_department_id": world.dept_lead.id},
     )
     assert (d["accept_due_at"], d["reply_due_at"]) == (
-        "2026-03-12T10:00:00+08:00",
-        "2026-03-13T10:00:00+08:00",
+        "2026-03-12T17:30:00+08:00",
+        "2026-03-13T17:30:00+08:00",
     )
     world.ok("dept_lead_staff", "POST", f"/tickets/{tid}/accept")
     r = world.call(
@@ -143,8 +143,8 @@ def test_tickets_take_their_deadlines_and_caps_from_the_policy(
         json={"approved": True},
     )
     after = world.ok("dept_lead_staff", "GET", f"/tickets/{tid}")
-    # Friday 13 + 2 working days = Tuesday 17 March 10:00; and no further extension.
-    assert after["reply_due_at"] == "2026-03-17T10:00:00+08:00"
+    # Friday 13 (close) + 2 working days = Tuesday 17 March 17:30; and no further extension.
+    assert after["reply_due_at"] == "2026-03-17T17:30:00+08:00"
     assert "request_extension" not in after["allowed_actions"]
     r = world.call(
         "dept_lead_staff",
@@ -156,11 +156,11 @@ def test_tickets_take_their_deadlines_and_caps_from_the_policy(
     rep = world.ok(
         "dept_lead_staff", "POST", f"/tickets/{tid}/reply", json={"content": "已经处理完毕。"}
     )
-    assert rep["revisit_due_at"] == "2026-03-16T10:00:00+08:00"  # Tuesday + 4 working days
+    assert rep["revisit_due_at"] == "2026-03-16T17:30:00+08:00"  # Tuesday + 4 working days
     rv = world.ok(
         "committee_staff",
         "POST",
         f"/tickets/{tid}/revisit",
         json={"method": "phone", "outcome": "resolved"},
     )
-    assert rv["score_due_at"] == "2026-03-11T10:00:00+08:00"  # one working day
+    assert rv["score_due_at"] == "2026-03-11T17:30:00+08:00"  # one working day

@@ -6,6 +6,10 @@ Holiday dates are those of the State Council's notices (国务院办公厅关于
 的通知): 2025 National Day and Mid-Autumn, 1–8 October off, Sunday 28 September and Saturday
 11 October worked; 2026 Spring Festival, 15–23 February off, Saturday 14 and Saturday
 28 February worked. ``test_the_notices_dates`` checks the calendar package says the same.
+
+Deadlines end inside office hours (08:30–17:30; whole working days at the close), and the sweeps
+act only inside them: the walk's two-hour steps run at even hours, so the first sweep of a
+working day that acts is the 10:00 one (08:00 is before the opening).
 """
 
 from __future__ import annotations
@@ -64,18 +68,19 @@ def test_national_day_2025(world: World, clock: FrozenClock) -> None:
     # Friday 26 September, 10:00, before the holiday; accepted at once.
     t = accepted_at(world, clock, local(2025, 9, 26, 10))
     tid = t["id"]
-    # Five working days: the rest of Friday, Sunday 28 (make-up), Monday 29, Tuesday 30,
-    # (1–8 October off), Thursday 9, and Friday 10 until 10:00.
-    assert at(t["reply_due_at"]) == local(2025, 10, 10, 10)
+    # Five working days after Friday: Sunday 28 (make-up), Monday 29, Tuesday 30,
+    # (1–8 October off), Thursday 9, and Friday 10, at its close.
+    assert at(t["reply_due_at"]) == local(2025, 10, 10, 17, 30)
 
     travel_to(world, clock, local(2025, 9, 27))
     w = walk(world, clock, local(2025, 10, 20))
-    # The working day before; the make-up Saturday 11 October is the working day after;
-    # five working days after the deadline's day: 11, 13, 14, 15, 16 October.
+    # One working day before the close of Friday 10 is its opening (the first sweep after it
+    # runs at 10:00); the make-up Saturday 11 October is the working day after; five working
+    # days after the deadline's day: 11, 13, 14, 15, 16 October. Never at night.
     assert w.fired == [
-        ("reminder", local(2025, 10, 9, 10)),
-        ("overdue", local(2025, 10, 11)),
-        ("supervision", local(2025, 10, 16)),
+        ("reminder", local(2025, 10, 10, 10)),
+        ("overdue", local(2025, 10, 11, 10)),
+        ("supervision", local(2025, 10, 16, 10)),
     ]
     row = ticket_row(world, tid)
     assert row.urge_count == 1
@@ -92,31 +97,32 @@ def test_national_day_2025(world: World, clock: FrozenClock) -> None:
     assert order.status == "open"
     assert order.department_id == world.dept_lead.id
     assert "5个工作日" in order.reason
-    # Its new deadline: three working days from Thursday 16 October 00:00, i.e. the end of
-    # Monday 20 October.
-    assert order.deadline == local(2025, 10, 21)
+    # Its new deadline: three working days from Thursday 16 October 10:00, i.e. the close of
+    # Tuesday 21 October.
+    assert order.deadline == local(2025, 10, 21, 17, 30)
 
 
 def test_spring_festival_2026_acceptance(world: World, clock: FrozenClock) -> None:
     # Dispatched Thursday 12 February 10:00; never accepted.
     t = dispatched_at(world, clock, local(2026, 2, 12, 10))
     tid = t["id"]
-    assert at(t["accept_due_at"]) == local(2026, 2, 13, 10)
+    assert at(t["accept_due_at"]) == local(2026, 2, 13, 17, 30)
 
     travel_to(world, clock, local(2026, 2, 13))
     w = walk(world, clock, local(2026, 3, 3))
-    # The one-day acceptance window is no longer than the one-day lead, so the reminder comes
-    # with half the window left (Thursday 22:00, seen by the first sweep after it). Overdue on
-    # the make-up Saturday 14 February; five working days: 14, 24, 25, 26, 27 February.
+    # The one-day acceptance window (16.5 office hours from Thursday 10:00) is no longer than
+    # the one-day lead, so the reminder comes with half the window left (Friday 09:15, seen by
+    # the first sweep after it). Overdue on the make-up Saturday 14 February; five working
+    # days: 14, 24, 25, 26, 27 February.
     assert w.fired == [
-        ("reminder", local(2026, 2, 13)),
-        ("overdue", local(2026, 2, 14)),
-        ("supervision", local(2026, 2, 27)),
+        ("reminder", local(2026, 2, 13, 10)),
+        ("overdue", local(2026, 2, 14, 10)),
+        ("supervision", local(2026, 2, 27, 10)),
     ]
     assert marks(world, tid) == [
-        ("reminder.accept", local(2026, 2, 13, 10), True),
-        ("overdue.accept", local(2026, 2, 13, 10), True),
-        ("supervision.accept", local(2026, 2, 13, 10), True),
+        ("reminder.accept", local(2026, 2, 13, 17, 30), True),
+        ("overdue.accept", local(2026, 2, 13, 17, 30), True),
+        ("supervision.accept", local(2026, 2, 13, 17, 30), True),
     ]
     detail = world.ok("committee_staff", "GET", f"/tickets/{tid}")
     assert detail["overdue"] is True
@@ -134,16 +140,16 @@ def test_university_closure(world: World, clock: FrozenClock) -> None:
         )
     t = accepted_at(world, clock, local(2026, 3, 10, 10))
     tid = t["id"]
-    assert at(t["reply_due_at"]) == local(2026, 3, 24, 10)
+    assert at(t["reply_due_at"]) == local(2026, 3, 24, 17, 30)
 
     travel_to(world, clock, local(2026, 3, 11))
     w = walk(world, clock, local(2026, 4, 2))
-    # Reminded the working day before (Monday 23); overdue on Wednesday 25; five working days:
-    # 25, 26, 27, 30, 31 March.
+    # Reminded one working day before (from Tuesday 24's opening); overdue on Wednesday 25;
+    # five working days: 25, 26, 27, 30, 31 March.
     assert w.fired == [
-        ("reminder", local(2026, 3, 23, 10)),
-        ("overdue", local(2026, 3, 25)),
-        ("supervision", local(2026, 3, 31)),
+        ("reminder", local(2026, 3, 24, 10)),
+        ("overdue", local(2026, 3, 25, 10)),
+        ("supervision", local(2026, 3, 31, 10)),
     ]
     # While closed the ticket was not overdue; the day after the deadline it is.
     assert len(orders(world, tid)) == 1
@@ -152,7 +158,7 @@ def test_university_closure(world: World, clock: FrozenClock) -> None:
 def test_an_approved_extension_moves_every_step(world: World, clock: FrozenClock) -> None:
     t = accepted_at(world, clock, local(2026, 3, 10, 10))
     tid = t["id"]
-    assert at(t["reply_due_at"]) == local(2026, 3, 17, 10)
+    assert at(t["reply_due_at"]) == local(2026, 3, 17, 17, 30)
 
     def extend() -> None:
         world.ok(
@@ -170,15 +176,16 @@ def test_an_approved_extension_moves_every_step(world: World, clock: FrozenClock
         )
 
     travel_to(world, clock, local(2026, 3, 11))
-    w = walk(world, clock, local(2026, 4, 1), at={local(2026, 3, 16, 12): extend})
-    # The old deadline was reminded (Monday 10:00) before the extension; the new one, Friday
-    # 20 March 10:00, gets its own reminder; overdue only after it, never after the old one.
-    assert ticket_row(world, tid).reply_due_at == local(2026, 3, 20, 10)
+    w = walk(world, clock, local(2026, 4, 1), at={local(2026, 3, 17, 12): extend})
+    # The old deadline was reminded (Tuesday 10:00) before the extension; the new one, three
+    # working days from the old one, Friday 20 March 17:30, gets its own reminder; overdue only
+    # after it, never after the old one.
+    assert ticket_row(world, tid).reply_due_at == local(2026, 3, 20, 17, 30)
     assert w.fired == [
-        ("reminder", local(2026, 3, 16, 10)),
-        ("reminder", local(2026, 3, 19, 10)),
-        ("overdue", local(2026, 3, 23)),
-        ("supervision", local(2026, 3, 27)),
+        ("reminder", local(2026, 3, 17, 10)),
+        ("reminder", local(2026, 3, 20, 10)),
+        ("overdue", local(2026, 3, 23, 10)),
+        ("supervision", local(2026, 3, 27, 10)),
     ]
     assert [k for k, _d, _a in marks(world, tid)] == [
         "reminder.reply",
@@ -202,7 +209,7 @@ def test_a_return_stops_the_departments_clock(world: World, clock: FrozenClock) 
 
     def again() -> None:
         d = dispatch(world, tid)
-        assert at(d["accept_due_at"]) == local(2026, 3, 17, 10)  # fresh windows
+        assert at(d["accept_due_at"]) == local(2026, 3, 17, 17, 30)  # fresh windows
         world.ok("dept_lead_staff", "POST", f"/tickets/{tid}/accept")
 
     travel_to(world, clock, local(2026, 3, 11))
@@ -210,17 +217,17 @@ def test_a_return_stops_the_departments_clock(world: World, clock: FrozenClock) 
         world,
         clock,
         local(2026, 4, 3),
-        at={local(2026, 3, 11, 8): give_back, local(2026, 3, 16, 10): again},
+        at={local(2026, 3, 11, 12): give_back, local(2026, 3, 16, 10): again},
     )
-    # The first acceptance deadline (Wednesday 11, 10:00) was reminded (half its window left,
-    # seen at midnight), then passed while the committee held the ticket: no overdue, no urge.
-    # After the re-dispatch: reply due Monday 23 March 10:00.
-    assert ticket_row(world, tid).reply_due_at == local(2026, 3, 23, 10)
+    # The first acceptance deadline (Wednesday 11, 17:30) was reminded (half its window left,
+    # 09:15, seen at 10:00 — not at night), then passed while the committee held the ticket:
+    # no overdue, no urge. After the re-dispatch: reply due Monday 23 March 17:30.
+    assert ticket_row(world, tid).reply_due_at == local(2026, 3, 23, 17, 30)
     assert w.fired == [
-        ("reminder", local(2026, 3, 11)),
-        ("reminder", local(2026, 3, 20, 10)),
-        ("overdue", local(2026, 3, 24)),
-        ("supervision", local(2026, 3, 30)),
+        ("reminder", local(2026, 3, 11, 10)),
+        ("reminder", local(2026, 3, 23, 10)),
+        ("overdue", local(2026, 3, 24, 10)),
+        ("supervision", local(2026, 3, 30, 10)),
     ]
 
 
@@ -240,9 +247,9 @@ def test_a_reopen_sets_new_deadlines_that_are_swept_afresh(
     )
     world.ok("dept_lead_staff", "POST", f"/tickets/{tid}/accept")
     row = ticket_row(world, tid)
-    assert row.reply_due_at == local(2026, 3, 25, 12)
+    assert row.reply_due_at == local(2026, 3, 25, 17, 30)
     w = walk(world, clock, local(2026, 3, 27))
-    assert w.when("overdue") == [local(2026, 3, 26)]
+    assert w.when("overdue") == [local(2026, 3, 26, 10)]
     assert len(auto_urges(world, tid)) == 2  # one per deadline
 
 
@@ -254,13 +261,13 @@ def run_all(world: World, clock: FrozenClock) -> dict[str, int]:
 
 def test_running_every_sweep_twice_acts_once(world: World, clock: FrozenClock) -> None:
     tickets = [accepted_at(world, clock, local(2026, 3, 10, 10))["id"] for _ in range(3)]
-    travel_to(world, clock, local(2026, 3, 16, 10))
+    travel_to(world, clock, local(2026, 3, 17, 10))
     assert run_all(world, clock) == {"reminder": 3, "overdue": 0, "supervision": 0}
     assert run_all(world, clock) == {"reminder": 0, "overdue": 0, "supervision": 0}
-    travel_to(world, clock, local(2026, 3, 18))
+    travel_to(world, clock, local(2026, 3, 18, 9))
     assert run_all(world, clock) == {"reminder": 0, "overdue": 3, "supervision": 0}
     assert run_all(world, clock) == {"reminder": 0, "overdue": 0, "supervision": 0}
-    travel_to(world, clock, local(2026, 3, 24))
+    travel_to(world, clock, local(2026, 3, 24, 9))
     assert run_all(world, clock) == {"reminder": 0, "overdue": 0, "supervision": 3}
     assert run_all(world, clock) == {"reminder": 0, "overdue": 0, "supervision": 0}
     for tid in tickets:
@@ -269,14 +276,15 @@ def test_running_every_sweep_twice_acts_once(world: World, clock: FrozenClock) -
 
 
 def test_the_overdue_flag_agrees_with_the_sweep(world: World, clock: FrozenClock) -> None:
-    """The flag the API shows flips at the same instant the overdue sweep fires."""
+    """The flag the API shows flips at the same instant the overdue sweep fires: the opening of
+    the working day after the deadline (not at midnight)."""
     t = accepted_at(world, clock, local(2026, 3, 10, 10))
     tid = t["id"]
-    just_before = local(2026, 3, 18) - timedelta(microseconds=1)
+    just_before = local(2026, 3, 18, 8, 30) - timedelta(microseconds=1)
     travel_to(world, clock, just_before)
     assert run_all(world, clock)["overdue"] == 0
     assert world.ok("dept_lead_staff", "GET", f"/tickets/{tid}")["overdue"] is False
-    travel_to(world, clock, local(2026, 3, 18))
+    travel_to(world, clock, local(2026, 3, 18, 8, 30))
     assert world.ok("dept_lead_staff", "GET", f"/tickets/{tid}")["overdue"] is True
     assert run_all(world, clock)["overdue"] == 1
 
@@ -291,7 +299,7 @@ def test_an_open_order_is_not_doubled_by_the_sweep(world: World, clock: FrozenCl
         "/supervision-orders",
         json={"ticket_id": tid, "reason": "重点关注"},
     )
-    travel_to(world, clock, local(2026, 3, 24))
+    travel_to(world, clock, local(2026, 3, 24, 9))
     assert run_all(world, clock)["supervision"] == 0
     assert len(orders(world, tid)) == 1
-    assert marks(world, tid)[-1] == ("supervision.reply", local(2026, 3, 17, 10), False)
+    assert marks(world, tid)[-1] == ("supervision.reply", local(2026, 3, 17, 17, 30), False)

@@ -14,7 +14,8 @@ from sqlmodel import col
 
 from backend.core.clock import FrozenClock
 from backend.models import OutboxMessage, SlaMark, SupervisionOrder, Ticket, TicketEvent
-from backend.sla.sweeps import sweep_overdue, sweep_reminders, sweep_supervision
+from backend.sla.sweeps import sweep_overdue, sweep_reminders
+from backend.supervision.sweeps import sweep_supervision
 from tests.factories import World, headers_for
 
 SH = ZoneInfo("Asia/Shanghai")

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from backend.core.clock import FrozenClock
+from backend.events import contract
 from backend.models import OutboxMessage, TicketEvent
 from tests.factories import World
 
@@ -53,8 +54,8 @@ def test_the_whole_life_of_an_order(world: World, clock: FrozenClock) -> None:
     assert o["department"]["id"] == world.dept_lead.id
     assert o["ticket"] == {"id": tid, "code": t["code"], "title": t["title"], "status": "accepted"}
     assert o["raised_by"]["id"] == world["committee_staff"].id
-    # Default new deadline: three working days (Tuesday 10:00 → Friday 10:00).
-    assert o["deadline"] == "2026-03-13T10:00:00+08:00"
+    # Default new deadline: three working days (Tuesday 10:00 → Friday's close).
+    assert o["deadline"] == "2026-03-13T17:30:00+08:00"
     assert o["allowed_actions"] == []
     oid = o["id"]
 
@@ -105,11 +106,11 @@ def test_the_whole_life_of_an_order(world: World, clock: FrozenClock) -> None:
         "supervision.acknowledged",
         "supervision.closed",
     ]
-    for _topic, payload in outbox(world):
-        assert payload == {
+    for topic, payload in outbox(world):
+        event = contract.parse(topic, payload)
+        assert (event.ticket_id, event.ticket_code, event.internal) == (tid, t["code"], True)
+        assert event.details.model_dump(include={"order_id", "department_id"}) == {
             "order_id": oid,
-            "ticket_id": tid,
-            "ticket_code": t["code"],
             "department_id": world.dept_lead.id,
         }
     # The supervision steps are internal: the college's timeline does not show them.

@@ -116,9 +116,10 @@ def test_college_creates_with_every_field(world: World, db: Session) -> None:
         world.college.id,
     )
     events = world.ok("college_staff", "GET", f"/tickets/{t['id']}/events")
-    assert [(e["action"], e["to_status"], e["data"]) for e in events] == [
-        ("submit", "submitted", {"channel": "web"})
+    assert [(e["action"], e["to_status"], e["data"]["channel"]) for e in events] == [
+        ("submit", "submitted", "web")
     ]
+    assert events[0]["data"]["dispatch_due_at"] == t["dispatch_due_at"]
     # What the create returned is what a later read shows.
     again = world.ok("college_staff", "GET", f"/tickets/{t['id']}")
     assert again == {k: v for k, v in t.items() if k != "tracking_code"}
@@ -245,7 +246,7 @@ def test_committee_collects_on_behalf_on_every_hand_entered_channel(
             channel,
         )
         events = world.ok("committee_staff", "GET", f"/tickets/{t['id']}/events")
-        assert events[0]["data"] == {"channel": channel}
+        assert events[0]["data"]["channel"] == channel
         assert events[0]["actor"]["id"] == world["committee_staff"].id
 
         # The college's head sees it as one of the college's, without the contact; its staff
@@ -342,9 +343,22 @@ def test_without_a_key_each_post_creates(world: World, db: Session) -> None:
 
 def test_dispatch_due_is_half_a_working_day_after_submission(world: World) -> None:
     t = world.submit()
-    # Tuesday 10:00 + 12 working hours = Tuesday 22:00 (a working day is the whole local day).
-    assert at(t["dispatch_due_at"]) == T0 + timedelta(hours=12)
-    assert t["dispatch_due_at"] == "2026-03-10T22:00:00+08:00"
+    # Tuesday 10:00 + half the office day (4.5 of the 9 hours 08:30–17:30) = Tuesday 14:30.
+    assert at(t["dispatch_due_at"]) == T0 + timedelta(hours=4, minutes=30)
+    assert t["dispatch_due_at"] == "2026-03-10T14:30:00+08:00"
+
+
+def test_half_a_day_from_1717_ends_at_1247_the_next_working_day(
+    world: World, clock: FrozenClock
+) -> None:
+    # The case: half a working day from 17:17 fell due at 05:17 the next morning.
+    travel(world, clock, timedelta(hours=7, minutes=17))  # Tuesday 17:17
+    world.ok("committee_admin", "POST", "/sla-policies", json={"accept_days": 0.5})
+    t = world.submit()
+    assert t["dispatch_due_at"] == "2026-03-11T12:47:00+08:00"
+    d = dispatch(world, t["id"])
+    assert d["accept_due_at"] == "2026-03-11T12:47:00+08:00"
+    assert d["reply_due_at"] == "2026-03-17T17:30:00+08:00"
 
 
 def test_dispatch_due_skips_the_qingming_holiday(
@@ -353,8 +367,9 @@ def test_dispatch_due_skips_the_qingming_holiday(
     travel(world, clock, datetime(2026, 4, 3, 16, 0, tzinfo=T0.tzinfo) - T0)  # Friday before 清明
     t = world.submit()
     expected = load_calendar(db, world.settings).add_working_days(clock.now(), 0.5)
-    # 8 hours left on Friday; Saturday to Monday (4–6 April) are off; 4 more on Tuesday.
-    assert expected == datetime(2026, 4, 7, 4, 0, tzinfo=T0.tzinfo)
+    # 1.5 office hours left on Friday; Saturday to Monday (4–6 April) are off; 3 more on
+    # Tuesday from its opening.
+    assert expected == datetime(2026, 4, 7, 11, 30, tzinfo=T0.tzinfo)
     assert at(t["dispatch_due_at"]) == expected
 
 
@@ -369,11 +384,11 @@ def test_dispatch_sets_accept_and_reply_deadlines(
         t = world.submit(urgency=urgency)
         d = dispatch(world, t["id"])
         assert at(d["accept_due_at"]) == cal.add_working_days(clock.now(), 1)
-        assert d["accept_due_at"] == "2026-03-11T10:00:00+08:00"  # Wednesday 10:00
+        assert d["accept_due_at"] == "2026-03-11T17:30:00+08:00"  # Wednesday's close
         assert at(d["reply_due_at"]) == cal.add_working_days(clock.now(), reply_days), urgency
         assert d["dispatch_due_at"] == t["dispatch_due_at"]
-    # No holiday between: five working days from Tuesday is the next Tuesday.
-    assert cal.add_working_days(T0, 5) == datetime(2026, 3, 17, 10, 0, tzinfo=T0.tzinfo)
+    # No holiday between: five working days from Tuesday end at the next Tuesday's close.
+    assert cal.add_working_days(T0, 5) == datetime(2026, 3, 17, 17, 30, tzinfo=T0.tzinfo)
 
 
 def test_deadlines_skip_holidays(world: World, db: Session, clock: FrozenClock) -> None:
@@ -383,9 +398,9 @@ def test_deadlines_skip_holidays(world: World, db: Session, clock: FrozenClock) 
     for urgency, reply_days in REPLY_DAYS.items():
         d = dispatch(world, submitted[urgency])
         assert at(d["reply_due_at"]) == cal.add_working_days(clock.now(), reply_days), urgency
-        assert d["accept_due_at"] == "2026-04-03T10:00:00+08:00"  # Friday
+        assert d["accept_due_at"] == "2026-04-03T17:30:00+08:00"  # Friday's close
     # 清明 (Saturday 4 – Monday 6 April) pushes five working days from Thursday 9 to Friday 10.
-    assert cal.add_working_days(clock.now(), 5) == datetime(2026, 4, 10, 10, 0, tzinfo=T0.tzinfo)
+    assert cal.add_working_days(clock.now(), 5) == datetime(2026, 4, 10, 17, 30, tzinfo=T0.tzinfo)
 
 
 def test_dispatch_with_an_explicit_reply_deadline(world: World) -> None:
@@ -424,7 +439,7 @@ def test_overdue_flag_and_filter_flip_after_the_accept_deadline(
 ) -> None:
     t = world.ticket_in("dispatched")
     tid = t["id"]
-    fresh = world.submit()  # not yet overdue either: due Tuesday 22:00
+    fresh = world.submit()  # not yet overdue either: due Tuesday 14:30
     accept_due = at(t["accept_due_at"])
 
     for role in ("committee_staff", "dept_lead_staff"):
@@ -435,11 +450,14 @@ def test_overdue_flag_and_filter_flip_after_the_accept_deadline(
     travel(world, clock, accept_due - clock.now())  # exactly at the deadline: not yet late
     assert tid not in listed_ids(world, "committee_staff", overdue="true")
 
-    # Missed, but the ticket is overdue only from the next working day (Thursday 00:00).
+    # Missed, but the ticket is overdue only from the next working day, which begins at its
+    # opening (Thursday 08:30): not at midnight.
     travel(world, clock, timedelta(minutes=1))
     assert tid not in listed_ids(world, "committee_staff", overdue="true")
     assert world.ok("committee_staff", "GET", f"/tickets/{tid}")["overdue"] is False
-    thursday = datetime(2026, 3, 12, 0, 0, tzinfo=T0.tzinfo)
+    travel(world, clock, datetime(2026, 3, 12, 0, 0, tzinfo=T0.tzinfo) - clock.now())
+    assert tid not in listed_ids(world, "committee_staff", overdue="true")
+    thursday = datetime(2026, 3, 12, 8, 30, tzinfo=T0.tzinfo)
     travel(world, clock, thursday - timedelta(microseconds=1) - clock.now())
     assert tid not in listed_ids(world, "committee_staff", overdue="true")
     travel(world, clock, timedelta(microseconds=1))

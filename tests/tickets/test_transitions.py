@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from backend.config import Settings
 from backend.core.clock import FrozenClock
+from backend.events import contract
 from backend.main import create_app
 from backend.models import (
     Extension,
@@ -860,8 +861,8 @@ def test_every_action_adds_one_version_one_event_one_outbox_row(
         assert added[0]["from_status"] == before["ticket"]["status"]
         messages = outbox_since(db, before["outbox"])
         assert [m["topic"] for m in messages] == [f"ticket.{action}"]
-        assert messages[0]["payload"]["ticket_id"] == tid
-        assert messages[0]["payload"]["action"] == action
+        event = contract.parse(messages[0]["topic"], messages[0]["payload"])
+        assert (event.ticket_id, event.details.action) == (tid, action)
     assert after["ticket"]["status"] == "closed"
     assert after["ticket"]["version"] == 1 + len(_lifecycle(world))
     assert after["ticket"]["return_count"] == 1

@@ -15,10 +15,16 @@ from backend import migrate
 from backend.config import Settings, get_settings
 from backend.db import make_engine, open_session, session_scope
 from backend.main import create_app, create_served_app
-from backend.models import Notification, OutboxMessage
+from backend.models import Notification, OutboxDelivery
 from backend.models.enums import Role, UnitKind
 from tests.conftest import TEST_SECRET
-from tests.factories import committee_unit, create_unit, create_user, headers_for
+from tests.factories import (
+    committee_unit,
+    create_unit,
+    create_user,
+    headers_for,
+    office_always_open,
+)
 from tests.smtp import SmtpServer
 
 
@@ -67,6 +73,7 @@ def test_the_embedded_worker_delivers(tmp_path: Path, smtp: SmtpServer) -> None:
             clerk = create_user(s, committee, Role.staff, email="clerk@example.edu.cn")
             student = create_user(s, college, Role.staff)
             headers = headers_for(s, settings, student)
+            office_always_open(s, settings.timezone)  # the worker runs on the wall clock
         app = create_app(
             settings,
             session_factory=lambda write=True: open_session(engine, write=write),
@@ -82,7 +89,7 @@ def test_the_embedded_worker_delivers(tmp_path: Path, smtp: SmtpServer) -> None:
             [mail] = smtp.inbox.wait_for(1, timeout=20)
             assert mail.to == "clerk@example.edu.cn"
             assert mail.subject.startswith("【回音】新工单待受理：")
-            # the notice is in the clerk's inbox too, and every row is done
+            # the notice is in the clerk's inbox too, and every delivery is done
             # A fresh connection per look: one transaction would keep reading the snapshot
             # taken before the worker marked the mail sent.
             deadline = time.monotonic() + 20
@@ -90,8 +97,8 @@ def test_the_embedded_worker_delivers(tmp_path: Path, smtp: SmtpServer) -> None:
                 with engine.connect() as conn:
                     left = conn.execute(
                         sa.select(sa.func.count())
-                        .select_from(OutboxMessage)
-                        .where(OutboxMessage.sent_at.is_(None))  # type: ignore[union-attr]
+                        .select_from(OutboxDelivery)
+                        .where(OutboxDelivery.sent_at.is_(None))  # type: ignore[union-attr]
                     ).scalar_one()
                 if left == 0 or time.monotonic() > deadline:
                     break

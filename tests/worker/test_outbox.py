@@ -1,6 +1,6 @@
-"""Claims are leases: held rows are nobody else's until the lease ends; a dead worker's rows
-come back; an outcome is only recorded by the claim's holder; a handler's writes and the
-"done" mark commit together."""
+"""Claims are leases: held deliveries are nobody else's until the lease ends; a dead worker's
+deliveries come back; an outcome is only recorded by the claim's holder; a consumer's writes and
+the "done" mark commit together. (Several consumers per event: test_consumers.py.)"""
 
 from __future__ import annotations
 
@@ -14,16 +14,16 @@ from sqlmodel import col
 
 from backend.config import Settings
 from backend.core.clock import FrozenClock
-from backend.models import Notification, OutboxMessage
+from backend.models import Notification, OutboxDelivery, OutboxMessage
 from backend.worker import outbox, registry
 from backend.worker.runner import Worker
-from tests.delivery import MakeWorker, queue_event
+from tests.delivery import MakeWorker, deliveries, queue_event
 from tests.factories import World
 
 
 @pytest.fixture
 def test_topic(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """A handler for ``test.*`` rows that records what it saw (and fails when told to)."""
+    """A consumer of ``test.*`` events that records what it saw (and fails when told to)."""
     seen: list[Any] = []
 
     def handle(session: Session, message: OutboxMessage, delivery: registry.Delivery) -> None:
@@ -42,27 +42,41 @@ def test_topic(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
         if message.payload.get("fail"):
             raise RuntimeError("boom")
 
-    monkeypatch.setitem(registry._handlers, "test.", registry.Handler("test.", handle))
+    registry.load_plugins()
+    monkeypatch.setitem(registry._consumers, "test", registry.Consumer("test", ("test.",), handle))
     return seen
 
 
-def test_registry_routes_by_the_longest_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
-    registry.load_plugins()
-    mail = registry.handler_for("mail.send")
-    event = registry.handler_for("ticket.dispatch")
-    assert mail is not None
-    assert mail.prefix == "mail.send"
-    assert event is not None
-    assert event.prefix == "ticket."
-    assert registry.handler_for("webhook.x") is None
+def delivery(db: Session, event_id: int, consumer: str = "test") -> OutboxDelivery:
+    return deliveries(db, event_id)[consumer]
+
+
+def test_registry_routes_by_prefix_to_every_consumer(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert registry.consumers_for("mail.send") == ["mail"]
+    for topic in ("ticket.dispatch", "sla.reminder", "supervision.raised"):
+        assert registry.consumers_for(topic) == ["notifications"], topic
+    assert registry.consumers_for("webhook.x") == []
+    assert registry.consumers_for("mail.sendx") == ["mail"]  # a prefix, not a name
     assert {"notifications.digest"} <= {s.name for s in registry.sweeps()}
 
     def special(*_: Any) -> None:
         return None
 
-    monkeypatch.setitem(registry._handlers, "ticket.urge", registry.Handler("ticket.urge", special))
-    assert registry.handler_for("ticket.urge").fn is special  # type: ignore[union-attr]
-    assert registry.handler_for("ticket.accept").prefix == "ticket."  # type: ignore[union-attr]
+    monkeypatch.setattr(registry, "_consumers", dict(registry._consumers))
+    registry.register_consumer("audit", ["ticket.urge", "ticket.accept"], special)
+    assert registry.consumers_for("ticket.urge") == ["audit", "notifications"]
+    assert registry.consumers_for("ticket.reply") == ["notifications"]
+    audit = registry.consumer("audit")
+    assert audit is not None
+    assert audit.fn is special
+    # the same name again replaces it
+    registry.register_consumer("audit", "ticket.reply", special)
+    assert registry.consumers_for("ticket.urge") == ["notifications"]
+    assert registry.consumers_for("ticket.reply") == ["audit", "notifications"]
+    with pytest.raises(ValueError):
+        registry.register_consumer("", "ticket.", special)
+    with pytest.raises(ValueError):
+        registry.register_consumer("empty", [], special)
 
 
 def test_a_lease_keeps_others_off_until_it_ends(
@@ -72,14 +86,13 @@ def test_a_lease_keeps_others_off_until_it_ends(
     clock: FrozenClock,
     test_topic: list[Any],
 ) -> None:
-    msgs = [queue_event(db, "test.ping", {"n": i}, clock.now()) for i in range(3)]
+    events = [queue_event(db, "test.ping", {"n": i}, clock.now()) for i in range(3)]
     a = make_worker(settings, "worker-a")
     b = make_worker(settings, "worker-b")
     claimed = a.claim()
-    assert [c.id for c in claimed] == [m.id for m in msgs]
-    db.expire_all()
-    row = db.get(OutboxMessage, msgs[0].id)
-    assert row is not None
+    assert [c.event_id for c in claimed] == events
+    assert [c.id for c in claimed] == [delivery(db, e).id for e in events]
+    row = delivery(db, events[0])
     assert row.claimed_by == "worker-a"
     assert row.claimed_at == clock.now()
     assert row.attempts == 1
@@ -93,20 +106,18 @@ def test_a_lease_keeps_others_off_until_it_ends(
     clock.advance(timedelta(seconds=1))
     result = b.drain()
     assert result.sent == 3
-    assert [worker for _, worker in test_topic] == ["worker-b"] * 3
-    db.expire_all()
-    row = db.get(OutboxMessage, msgs[0].id)
-    assert row is not None
+    assert test_topic == [(e, "worker-b") for e in events]
+    row = delivery(db, events[0])
     assert row.attempts == 2
     assert row.sent_at == clock.now()
 
     # a wakes up and tries to finish: its claim is gone, so it records nothing
     assert a.deliver(claimed).lost == 3
-    db.expire_all()
-    assert db.get(OutboxMessage, msgs[0].id).sent_at == clock.now()  # type: ignore[union-attr]
+    assert delivery(db, events[0]).sent_at == clock.now()
+    assert delivery(db, events[0]).claimed_by == "worker-b"
 
 
-def test_handler_writes_and_the_done_mark_commit_together(
+def test_consumer_writes_and_the_done_mark_commit_together(
     world: World,
     db: Session,
     worker: Worker,
@@ -125,15 +136,13 @@ def test_handler_writes_and_the_done_mark_commit_together(
         ).scalar_one()
         == 1
     )
-    db.expire_all()
-    assert db.get(OutboxMessage, good.id).sent_at is not None  # type: ignore[union-attr]
-    failed = db.get(OutboxMessage, bad.id)
-    assert failed is not None
+    assert delivery(db, good).sent_at is not None
+    failed = delivery(db, bad)
     assert failed.sent_at is None
     assert failed.last_error == "RuntimeError: boom"
 
 
-def test_a_row_whose_leases_all_ran_out_is_failed(
+def test_a_delivery_whose_leases_all_ran_out_is_failed(
     db: Session,
     make_worker: MakeWorker,
     settings: Settings,
@@ -141,14 +150,12 @@ def test_a_row_whose_leases_all_ran_out_is_failed(
     test_topic: list[Any],
 ) -> None:
     s = settings.model_copy(update={"outbox_max_attempts": 2, "outbox_lease_seconds": 10})
-    msg = queue_event(db, "test.crash", {}, clock.now())
+    event = queue_event(db, "test.crash", {}, clock.now())
     for n in range(2):  # two workers claim it and die
         assert len(make_worker(s, f"doomed-{n}").claim()) == 1
         clock.advance(timedelta(seconds=10))
     assert make_worker(s, "survivor").claim() == []
-    db.expire_all()
-    row = db.get(OutboxMessage, msg.id)
-    assert row is not None
+    row = delivery(db, event)
     assert row.failed_at == clock.now()
     assert row.claimed_by is None
     assert row.last_error == "lease expired"
@@ -165,12 +172,20 @@ def test_a_worker_claims_only_what_it_can_deliver(
     mail = queue_event(
         db, "mail.send", {"to": "a@example.edu.cn", "subject": "s", "body": "b"}, clock.now()
     )
-    unknown = queue_event(db, "webhook.deliver", {}, clock.now())
     assert make_worker(settings).claim() == []  # no SMTP host: mail waits for a worker with one
+    assert delivery(db, mail, "mail").attempts == 0
     claimed = make_worker(mail_settings, "with-mail").claim()
-    assert [c.id for c in claimed] == [mail.id]
-    db.expire_all()
-    assert db.get(OutboxMessage, unknown.id).claimed_by is None  # type: ignore[union-attr]
+    assert [(c.event_id, c.consumer) for c in claimed] == [(mail, "mail")]
+
+
+def test_an_event_nobody_consumes_is_recorded_without_deliveries(
+    db: Session, clock: FrozenClock
+) -> None:
+    event = queue_event(db, "webhook.deliver", {"n": 1}, clock.now())
+    row = db.get(OutboxMessage, event)
+    assert row is not None
+    assert (row.topic, row.payload, row.created_at) == ("webhook.deliver", {"n": 1}, clock.now())
+    assert deliveries(db, event) == {}
 
 
 def test_backoff_doubles_up_to_the_cap(settings: Settings) -> None:
@@ -194,12 +209,12 @@ def test_sweeps_run_each_in_their_own_transaction(
 
     def good(session: Session, now: Any) -> int:
         calls.append("good")
-        session.add(OutboxMessage(topic="test.swept", payload={}, created_at=now, available_at=now))
+        session.add(OutboxMessage(topic="test.swept", payload={}, created_at=now))
         return 1
 
     def bad(session: Session, now: Any) -> int:
         calls.append("bad")
-        session.add(OutboxMessage(topic="test.lost", payload={}, created_at=now, available_at=now))
+        session.add(OutboxMessage(topic="test.lost", payload={}, created_at=now))
         session.flush()
         raise RuntimeError("sweep broke")
 

@@ -22,19 +22,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from sqlmodel import col
 
-from backend import migrate
 from backend.config import Settings
 from backend.db import make_engine, session_scope
-from backend.models import Notification, OutboxMessage, Ticket
+from backend.events.contract import Dispatched
+from backend.events.record import SYSTEM, build
+from backend.models import Notification, OutboxDelivery, Ticket
 from backend.models.enums import Role, UnitKind
-from tests import pg_probe
-from tests.conftest import BACKEND, TEST_SECRET, create_pg_database, drop_pg_database, pg_url
-from tests.factories import committee_unit, create_unit, create_user
+from backend.worker.outbox import enqueue
+from tests.conftest import BACKEND, TEST_SECRET
+from tests.factories import committee_unit, create_unit, create_user, office_always_open
+from tests.own_db import own_database
 from tests.smtp import SmtpServer, smtp_server
 
 pytestmark = pytest.mark.skipif(
@@ -47,6 +50,11 @@ HUIYIN = ROOT / ".venv" / "bin" / "huiyin"
 EVENTS = 100
 MEMBERS = 5  # EVENTS x MEMBERS = 500 notifications and mails
 WAIT_S = 90.0
+UNSENT = (
+    sa.select(sa.func.count())
+    .select_from(OutboxDelivery)
+    .where(col(OutboxDelivery.sent_at).is_(None))
+)
 
 
 @dataclass
@@ -59,38 +67,23 @@ class Db:
             return int(conn.execute(stmt).scalar_one())
 
 
+def _db(kind: str, tmp_path: Path) -> Iterator[Db]:
+    with own_database(kind, tmp_path) as url:
+        engine = make_engine(url, _settings(url, tmp_path))
+        try:
+            yield Db(url, engine)
+        finally:
+            engine.dispose()
+
+
 @pytest.fixture(params=["postgres", "sqlite"])
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Db]:
-    if request.param == "postgres":
-        if not pg_probe.reachable():
-            pytest.skip(f"no PostgreSQL answers at {pg_probe.ADMIN_DSN}")
-        name = create_pg_database()
-        url = pg_url(name)
-    else:
-        url = f"sqlite:///{tmp_path / 'scale.db'}"
-    migrate.upgrade(url)
-    engine = make_engine(url, _settings(url, tmp_path))
-    try:
-        yield Db(url, engine)
-    finally:
-        engine.dispose()
-        if request.param == "postgres":
-            drop_pg_database(name)
+    yield from _db(request.param, tmp_path)
 
 
 @pytest.fixture
 def postgres(tmp_path: Path) -> Iterator[Db]:
-    if not pg_probe.reachable():
-        pytest.skip(f"no PostgreSQL answers at {pg_probe.ADMIN_DSN}")
-    name = create_pg_database()
-    url = pg_url(name)
-    migrate.upgrade(url)
-    engine = make_engine(url, _settings(url, tmp_path))
-    try:
-        yield Db(url, engine)
-    finally:
-        engine.dispose()
-        drop_pg_database(name)
+    yield from _db("postgres", tmp_path)
 
 
 @pytest.fixture
@@ -176,6 +169,7 @@ def wait_until(predicate: object, what: str, timeout: float = WAIT_S) -> None:
 
 def _department_with_members(db: Db) -> tuple[int, list[str]]:
     with session_scope(db.engine) as s:
+        office_always_open(s)  # the workers run on the wall clock
         committee_unit(s)
         dept = create_unit(s, UnitKind.department)
         addresses = []
@@ -186,6 +180,16 @@ def _department_with_members(db: Db) -> tuple[int, list[str]]:
             addresses.append(str(u.email))
         assert dept.id is not None
         return dept.id, addresses
+
+
+def _dispatch_payload(ticket: Ticket, dept_id: int, now: datetime) -> dict[str, Any]:
+    details = Dispatched(
+        lead_department_id=dept_id, assisting_department_ids=[], accept_due_at=now, reply_due_at=now
+    )
+    entry = build(
+        ticket, details, who=SYSTEM, now=now, from_status="submitted", to_status="dispatched"
+    )
+    return entry.payload.model_dump(mode="json")
 
 
 def _queue_dispatch_events(db: Db, dept_id: int) -> None:
@@ -206,21 +210,7 @@ def _queue_dispatch_events(db: Db, dept_id: int) -> None:
         s.add_all(tickets)
         s.flush()
         for t in tickets:
-            s.add(
-                OutboxMessage(
-                    topic="ticket.dispatch",
-                    payload={
-                        "ticket_id": t.id,
-                        "ticket_code": t.code,
-                        "action": "dispatch",
-                        "lead_department_id": dept_id,
-                        "actor_id": None,
-                        "data": None,
-                    },
-                    created_at=now,
-                    available_at=now,
-                )
-            )
+            enqueue(s, "ticket.dispatch", _dispatch_payload(t, dept_id, now), now)
 
 
 def test_two_workers_deliver_every_notice_exactly_once(
@@ -234,12 +224,7 @@ def test_two_workers_deliver_every_notice_exactly_once(
         _queue_dispatch_events(db, dept_id)
         total = EVENTS * MEMBERS
         smtp.inbox.wait_for(total, timeout=WAIT_S)
-        unsent = (
-            sa.select(sa.func.count())
-            .select_from(OutboxMessage)
-            .where(col(OutboxMessage.sent_at).is_(None))
-        )
-        wait_until(lambda: db.count(unsent) == 0, "the outbox to empty")
+        wait_until(lambda: db.count(UNSENT) == 0, "the outbox to empty")
         time.sleep(0.3)  # a duplicate, if there were one, would arrive now
     finally:
         for w in workers:
@@ -253,7 +238,7 @@ def test_two_workers_deliver_every_notice_exactly_once(
     assert db.count(notices) == total
     with db.engine.connect() as conn:
         by = Counter(
-            conn.execute(sa.select(OutboxMessage.claimed_by)).scalars()  # type: ignore[call-overload]
+            conn.execute(sa.select(OutboxDelivery.claimed_by)).scalars()  # type: ignore[call-overload]
         )
     assert set(by) == {w.worker_id() for w in workers}, by  # both took part
     assert sum(by.values()) == EVENTS + total
@@ -267,17 +252,11 @@ def test_a_killed_workers_claims_are_delivered_by_the_other(
     now = datetime.now(UTC)
     with session_scope(db.engine) as s:
         for i in range(n):
-            s.add(
-                OutboxMessage(
-                    topic="mail.send",
-                    payload={
-                        "to": f"reader{i}@example.edu.cn",
-                        "subject": f"【回音】测试 {i}",
-                        "body": "正文",
-                    },
-                    created_at=now,
-                    available_at=now,
-                )
+            enqueue(
+                s,
+                "mail.send",
+                {"to": f"reader{i}@example.edu.cn", "subject": f"【回音】测试 {i}", "body": "正文"},
+                now,
             )
     lease = {"HUIYIN_OUTBOX_LEASE_SECONDS": "2"}
     smtp.inbox.hold = True  # the first worker gets stuck in its first SMTP conversation
@@ -286,9 +265,10 @@ def test_a_killed_workers_claims_are_delivered_by_the_other(
     try:
         held_by_a = (
             sa.select(sa.func.count())
-            .select_from(OutboxMessage)
+            .select_from(OutboxDelivery)
             .where(
-                col(OutboxMessage.claimed_by) == a.worker_id(), col(OutboxMessage.sent_at).is_(None)
+                col(OutboxDelivery.claimed_by) == a.worker_id(),
+                col(OutboxDelivery.sent_at).is_(None),
             )
         )
         wait_until(lambda: smtp.inbox.held >= 1 and db.count(held_by_a) == 10, "a claim by A")
@@ -298,12 +278,7 @@ def test_a_killed_workers_claims_are_delivered_by_the_other(
         smtp.inbox.hold = False
         b = start_worker(db, smtp, tmp_path, "survivor", **lease)
         smtp.inbox.wait_for(n, timeout=WAIT_S)
-        unsent = (
-            sa.select(sa.func.count())
-            .select_from(OutboxMessage)
-            .where(col(OutboxMessage.sent_at).is_(None))
-        )
-        wait_until(lambda: db.count(unsent) == 0, "the outbox to empty")
+        wait_until(lambda: db.count(UNSENT) == 0, "the outbox to empty")
         time.sleep(0.3)
     finally:
         stop(a)
@@ -313,7 +288,7 @@ def test_a_killed_workers_claims_are_delivered_by_the_other(
     assert sorted(m.to for m in mails) == sorted(f"reader{i}@example.edu.cn" for i in range(n))
     assert max(Counter(m.message_id for m in mails).values()) == 1
     with db.engine.connect() as conn:
-        rows = conn.execute(sa.select(OutboxMessage.claimed_by, OutboxMessage.attempts)).all()
+        rows = conn.execute(sa.select(OutboxDelivery.claimed_by, OutboxDelivery.attempts)).all()
     assert {by for by, _ in rows} == {b.worker_id()}
     # A's ten were tried twice (A's attempt died with it), the rest once
     assert Counter(attempts for _, attempts in rows) == {2: 10, 1: n - 10}

@@ -442,6 +442,13 @@ const en: MessageSchema = {
     confirmRemoveDay: 'Delete the override for {date}? The national calendar applies again.',
     year: 'Year',
     calendarIntro: "Only the committee's overrides are listed; public holidays and make-up days are built in.",
+    officeHours: 'Office hours',
+    officeHoursHelp:
+      'Deadlines end inside office hours on working days: whole working days at the close, a part of a day counts office hours. Reminders, urges and mail go out inside them. Deadlines already set keep their times.',
+    opens: 'Opens',
+    closes: 'Closes',
+    saveHours: 'Save office hours',
+    officeDay: 'One working day = {hours} office hours',
     required: 'Please fill in the required fields',
     errors: {
       unit_exists: 'A unit with this name or code already exists.',
@@ -453,6 +460,8 @@ const en: MessageSchema = {
       cannot_demote_self: 'You cannot deactivate or demote yourself.',
       not_a_department: 'The default department must be a department unit.',
       category_exists: 'A category with this name already exists.',
+      office_hours_order: 'The office must open before it closes.',
+      office_hours_span: 'An office day lasts from 2 to 16 hours.',
     },
   },
   notifications: {

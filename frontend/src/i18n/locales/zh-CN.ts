@@ -439,6 +439,13 @@ const zhCN = {
     confirmRemoveDay: '删除 {date} 的调整？该日恢复按国家日历计算。',
     year: '年份',
     calendarIntro: '这里只列出机关党委对国家日历的调整；法定节假日和调休已自动计入。',
+    officeHours: '办公时间',
+    officeHoursHelp:
+      '各项时限都落在工作日的办公时间内：整数个工作日截止于当天下班时间，不足一天的按办公时长折算；提醒、催办和邮件也只在办公时间发出。已设定的时限保持不变。',
+    opens: '上班',
+    closes: '下班',
+    saveHours: '保存办公时间',
+    officeDay: '一个工作日 = {hours} 个办公小时',
     required: '请填写必填项',
     errors: {
       unit_exists: '已有同名或同代码的单位。',
@@ -450,6 +457,8 @@ const zhCN = {
       cannot_demote_self: '不能停用自己或取消自己的管理员身份。',
       not_a_department: '默认主办部门必须是职能部门。',
       category_exists: '已有同名类别。',
+      office_hours_order: '上班时间须早于下班时间。',
+      office_hours_span: '每天办公时长须在 2 至 16 小时之间。',
     },
   },
   notifications: {
