@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     public_lookup_per_minute: int = 60
 
     attachment_max_bytes: int = 10 * 1024 * 1024
+    # Every other request body (JSON, forms). A ticket's 20,000 characters, even each written
+    # as a \uXXXX escape, fit in an eighth of this. Uploads may carry attachment_max_bytes
+    # plus their multipart framing. Larger bodies get a 413 before anything reads them.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     attachments_per_ticket: int = 20
 
     # Mail (SMTP). No host: no mail is queued or sent, and serve/worker say so at start.

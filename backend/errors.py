@@ -7,6 +7,7 @@ database pool exhaustion into ``application/problem+json``. The SPA translates b
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -111,6 +112,38 @@ _HTTP_CODES = {
     415: "unsupported_media_type",
     429: "throttled",
 }
+
+
+# Every status any operation may answer with a problem: documented once, for all of them.
+PROBLEM_STATUSES = (400, 401, 403, 404, 409, 412, 413, 422, 429, 503)
+
+
+def problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """``app.openapi`` with every error answer described as it is sent: a ProblemBody as
+    application/problem+json (not FastAPI's default 422 body, which this app never sends)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        spec = generate()
+        schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+        for unused in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(unused, None)
+        schemas["ProblemBody"] = ProblemBody.model_json_schema()
+        problem = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemBody"}}}
+        for operations in spec["paths"].values():
+            for operation in operations.values():
+                responses = operation["responses"]
+                for status in PROBLEM_STATUSES:
+                    responses[str(status)] = {
+                        "description": HTTPStatus(status).phrase,
+                        "content": problem,
+                    }
+                operation["responses"] = dict(sorted(responses.items()))
+        return spec
+
+    return openapi
 
 
 def install_handlers(app: FastAPI) -> None:

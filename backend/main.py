@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -12,15 +13,17 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
+from starlette.types import Scope
 
 from backend.auth.router import router as auth_router
 from backend.auth.security import PasswordGate
 from backend.calendar.router import router as calendar_router
 from backend.config import Settings, get_settings
+from backend.core.bodylimit import BodySizeLimit
 from backend.core.headers import SecurityHeaders, install_docs
 from backend.db import get_engine, make_engine, open_session
 from backend.deps import DbGate
-from backend.errors import install_handlers, problem_response
+from backend.errors import install_handlers, problem_openapi, problem_response
 from backend.notifications.router import router as notifications_router
 from backend.public.router import router as public_router
 from backend.sla.router import router as sla_router
@@ -33,6 +36,17 @@ log = logging.getLogger("huiyin")
 
 API_PREFIX = "/api/v1"
 FRONTEND_DIST = Path(__file__).resolve().parent.parent / "frontend" / "dist"
+UPLOAD_PATH = re.compile(rf"^{API_PREFIX}/tickets/[^/]+/attachments/?$")
+# Boundaries and part headers around an uploaded file (its name may be long and escaped).
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+def body_limit(scope: Scope) -> int:
+    """The largest request body allowed for this request, from the app's current settings."""
+    settings: Settings = scope["app"].state.settings
+    if scope["method"] == "POST" and UPLOAD_PATH.match(scope["path"]):
+        return settings.attachment_max_bytes + MULTIPART_OVERHEAD
+    return settings.max_body_bytes
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -95,6 +109,8 @@ def create_app(
     app.state.db_gate = DbGate(settings)
     app.state.password_gate = PasswordGate.from_settings(settings)
     install_handlers(app)
+    app.openapi = problem_openapi(app)  # type: ignore[method-assign]
+    app.add_middleware(BodySizeLimit, limit_for=body_limit)
     # Around the whole stack, even Starlette's outermost 500 handler: on every response.
     build_stack = app.build_middleware_stack
     app.build_middleware_stack = lambda: SecurityHeaders(build_stack())  # type: ignore[method-assign]

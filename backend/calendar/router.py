@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
@@ -8,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from backend.calendar import service
 from backend.calendar.schemas import OfficeHoursIn, OfficeHoursOut, clock, parse_clock
+from backend.core.inputs import Day, MultiLine, RequestBody
 from backend.core.timefmt import LocalDateTime
 from backend.deps import CommitteeAdmin, CurrentSubject, DbSession, Now, SettingsDep
 from backend.errors import invalid, not_found
@@ -16,13 +18,18 @@ from backend.models import CalendarDay
 router = APIRouter(prefix="/calendar", tags=["calendar"])
 
 
-class CalendarDayIn(BaseModel):
+class _DayOverride(BaseModel):
     date: date
     is_workday: bool = Field(description="false: a closure (day off); true: an extra duty day.")
     note: str | None = Field(default=None, max_length=200)
 
 
-class CalendarDayOut(CalendarDayIn):
+class CalendarDayIn(RequestBody, _DayOverride):
+    date: Day
+    note: MultiLine | None = Field(default=None, max_length=200)
+
+
+class CalendarDayOut(_DayOverride):
     updated_at: LocalDateTime
 
 
@@ -40,8 +47,8 @@ def _out(d: CalendarDay) -> CalendarDayOut:
 def list_calendar_days(
     _: CurrentSubject,
     session: DbSession,
-    start: date | None = Query(default=None, alias="from"),
-    end: date | None = Query(default=None, alias="to"),
+    start: Annotated[Day | None, Query(alias="from")] = None,
+    end: Annotated[Day | None, Query(alias="to")] = None,
 ) -> list[CalendarDayOut]:
     """The committee's overrides of the national calendar (closures, extra duty days)."""
     return [_out(d) for d in service.list_days(session, start, end)]
@@ -65,7 +72,7 @@ def set_calendar_day(
 
 
 @router.delete("/days/{day}", status_code=204)
-def delete_calendar_day(day: date, _: CommitteeAdmin, session: DbSession) -> Response:
+def delete_calendar_day(day: Day, _: CommitteeAdmin, session: DbSession) -> Response:
     """Drop an override: the national calendar applies to that date again."""
     row = session.get(CalendarDay, day)
     if row is None:
@@ -80,8 +87,8 @@ def list_workdays(
     _: CurrentSubject,
     session: DbSession,
     settings: SettingsDep,
-    start: date = Query(alias="from"),
-    end: date = Query(alias="to"),
+    start: Annotated[Day, Query(alias="from")],
+    end: Annotated[Day, Query(alias="to")],
 ) -> list[WorkdayInfo]:
     """Whether each date in a range (at most 366 days) is a working day, all rules applied."""
     if end < start or (end - start).days > 366:

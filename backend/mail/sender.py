@@ -13,6 +13,7 @@ from email.message import EmailMessage
 from email.utils import formataddr, make_msgid, parseaddr
 
 from backend.config import Settings
+from backend.core.inputs import NOT_ONE_LINE
 
 log = logging.getLogger(__name__)
 
@@ -29,14 +30,28 @@ def describe(settings: Settings) -> str:
     )
 
 
+def header_text(value: str) -> str:
+    """Text for a header: every control character and line break becomes a space, so that no
+    value (a ticket's title, a person's name) can end its header and start another."""
+    return " ".join(NOT_ONE_LINE.sub(" ", value).split())
+
+
+def single_address(value: str) -> str:
+    """``value`` if it is exactly one bare address; a list, a name or a line break is refused."""
+    _name, addr = parseaddr(value)
+    if not addr or addr != value or NOT_ONE_LINE.search(value) or " " in value:
+        raise ValueError(f"not a single mail address: {value!r}")
+    return addr
+
+
 def build_message(
     settings: Settings, *, to: str, subject: str, body: str, message_key: str | None = None
 ) -> EmailMessage:
     msg = EmailMessage()
     name, addr = parseaddr(settings.smtp_sender)
-    msg["From"] = formataddr((name or SENDER_NAME, addr or settings.smtp_sender))
-    msg["To"] = to
-    msg["Subject"] = subject
+    msg["From"] = formataddr((header_text(name or SENDER_NAME), addr or settings.smtp_sender))
+    msg["To"] = single_address(to)
+    msg["Subject"] = header_text(subject)
     domain = (addr or settings.smtp_sender).rpartition("@")[2] or "huiyin.local"
     # The same id on every attempt of one outbox row: receivers can spot a repeated delivery.
     msg["Message-ID"] = (

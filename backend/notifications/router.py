@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from backend.core.inputs import Id
 from backend.deps import CurrentUser, DbSession, Now
 from backend.notifications import service
 from backend.notifications.schemas import (
@@ -45,7 +46,7 @@ def mark_all_notifications_read(user: CurrentUser, session: DbSession, now: Now)
 
 @router.post("/notifications/{notification_id}/read", response_model=NotificationOut)
 def mark_notification_read(
-    notification_id: int, user: CurrentUser, session: DbSession, now: Now
+    notification_id: Id, user: CurrentUser, session: DbSession, now: Now
 ) -> NotificationOut:
     """Mark one of the caller's notifications read (again is fine)."""
     return service.mark_read(session, user, notification_id, now)

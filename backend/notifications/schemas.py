@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, EmailStr, Field
 
+from backend.core.inputs import RequestBody
 from backend.core.timefmt import LocalDateTime
 from backend.models.enums import NotifyEmail
 
@@ -37,6 +38,6 @@ class Preferences(BaseModel):
     )
 
 
-class PreferencesUpdate(BaseModel):
+class PreferencesUpdate(RequestBody):
     email: EmailStr | None = Field(default=None, description="null removes the address.")
     notify_email: NotifyEmail | None = None

@@ -4,20 +4,20 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from backend.core.inputs import Id, MultiLine, OneLine, RequestBody
 from backend.models.enums import RevisitOutcome, Status
-from backend.tickets.schemas import _Text
 
 
-class PublicTicketCreate(_Text):
-    title: str = Field(min_length=2, max_length=200)
-    content: str = Field(min_length=2, max_length=20000)
-    contact: str | None = Field(
+class PublicTicketCreate(RequestBody):
+    title: OneLine = Field(min_length=2, max_length=200)
+    content: MultiLine = Field(min_length=2, max_length=20000)
+    contact: OneLine | None = Field(
         default=None,
         max_length=200,
         description="Optional phone or e-mail so the committee can check back (回访). Only the "
         "committee sees it.",
     )
-    category_id: int | None = None
+    category_id: Id | None = None
 
 
 class PublicTicketCreated(BaseModel):

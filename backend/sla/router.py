@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
+from backend.core.inputs import Id
 from backend.deps import CommitteeAdmin, CurrentSubject, DbSession, Now
 from backend.errors import ProblemBody
 from backend.models.enums import Urgency
@@ -27,7 +28,7 @@ def list_sla_policies(_: CurrentSubject, session: DbSession) -> list[SlaPolicyOu
 
 @router.get("/effective", response_model=SlaLevels)
 def get_effective_sla(
-    _: CurrentSubject, session: DbSession, urgency: Urgency, category_id: int | None = None
+    _: CurrentSubject, session: DbSession, urgency: Urgency, category_id: Id | None = None
 ) -> SlaLevels:
     """The levels a ticket of this category and urgency gets: the most specific policy, field
     by field, then the defaults."""
@@ -43,13 +44,13 @@ def create_sla_policy(
 
 @router.put("/{policy_id}", response_model=SlaPolicyOut)
 def update_sla_policy(
-    policy_id: int, body: SlaPolicyUpdate, admin: CommitteeAdmin, session: DbSession, now: Now
+    policy_id: Id, body: SlaPolicyUpdate, admin: CommitteeAdmin, session: DbSession, now: Now
 ) -> SlaPolicyOut:
     """Replace the policy's values (null inherits); its scope stays."""
     return service.update_policy(session, admin, policy_id, body, now)
 
 
 @router.delete("/{policy_id}", status_code=204)
-def delete_sla_policy(policy_id: int, _: CommitteeAdmin, session: DbSession) -> Response:
+def delete_sla_policy(policy_id: Id, _: CommitteeAdmin, session: DbSession) -> Response:
     service.delete_policy(session, policy_id)
     return Response(status_code=204)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from backend.core.inputs import Id, MultiLine, RequestBody
 from backend.core.timefmt import LocalDateTime
 from backend.models.enums import Urgency
 
@@ -19,19 +20,23 @@ class SlaValues(BaseModel):
     reminder_lead_days: float | None = Field(
         default=None, ge=0, le=10, description="0: no reminders."
     )
-    note: str | None = Field(default=None, max_length=200)
+    note: MultiLine | None = Field(default=None, max_length=200)
 
 
-class SlaPolicyCreate(SlaValues):
-    category_id: int | None = Field(default=None, description="null: every category.")
+class SlaScope(BaseModel):
+    category_id: Id | None = Field(default=None, description="null: every category.")
     urgency: Urgency | None = Field(default=None, description="null: every urgency.")
 
 
-class SlaPolicyUpdate(SlaValues):
+class SlaPolicyCreate(RequestBody, SlaScope, SlaValues):
+    """Working days; null = inherit (from a less specific policy, then the defaults)."""
+
+
+class SlaPolicyUpdate(RequestBody, SlaValues):
     """Replaces every value (send null to inherit); the scope cannot change."""
 
 
-class SlaPolicyOut(SlaPolicyCreate):
+class SlaPolicyOut(SlaScope, SlaValues):
     id: int
     category_name: str | None
     updated_at: LocalDateTime

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from backend.core.inputs import Id
 from backend.deps import CurrentSubject, DbSession, Now, SettingsDep
 from backend.errors import ProblemBody
 from backend.models.enums import SupervisionStatus
@@ -31,9 +32,9 @@ def list_supervision_orders(
     session: DbSession,
     now: Now,
     status: SupervisionStatus | None = None,
-    ticket_id: int | None = None,
-    department_id: int | None = None,
-    before: Annotated[int | None, Query(description="next_cursor of the previous page")] = None,
+    ticket_id: Id | None = None,
+    department_id: Id | None = None,
+    before: Annotated[Id | None, Query(description="next_cursor of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> SupervisionPage:
     """Newest first. The committee sees every order, a department its own; colleges none."""
@@ -63,14 +64,14 @@ def raise_supervision_order(
 
 @router.get("/{order_id}", response_model=SupervisionOut)
 def get_supervision_order(
-    order_id: int, caller: CurrentSubject, session: DbSession, now: Now
+    order_id: Id, caller: CurrentSubject, session: DbSession, now: Now
 ) -> SupervisionOut:
     return service.get_order(session, caller, order_id, now)
 
 
 @router.post("/{order_id}/acknowledge", response_model=SupervisionOut)
 def acknowledge_supervision_order(
-    order_id: int,
+    order_id: Id,
     body: SupervisionAcknowledge,
     caller: CurrentSubject,
     session: DbSession,
@@ -82,7 +83,7 @@ def acknowledge_supervision_order(
 
 @router.post("/{order_id}/close", response_model=SupervisionOut)
 def close_supervision_order(
-    order_id: int, body: SupervisionClose, caller: CurrentSubject, session: DbSession, now: Now
+    order_id: Id, body: SupervisionClose, caller: CurrentSubject, session: DbSession, now: Now
 ) -> SupervisionOut:
     """The committee closes an acknowledged order once the ticket is answered (replied or
     later)."""

@@ -1,30 +1,31 @@
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, Field
 
+from backend.core.inputs import Id, Instant, MultiLine, RequestBody
 from backend.core.timefmt import LocalDateTime
 from backend.models.enums import SupervisionStatus
 from backend.tickets.schemas import TicketRef, UnitBrief, UserBrief
 
 
-class SupervisionCreate(BaseModel):
-    ticket_id: int
-    reason: str = Field(min_length=1, max_length=2000)
-    deadline: datetime | None = Field(
+class SupervisionCreate(RequestBody):
+    ticket_id: Id
+    reason: MultiLine = Field(min_length=1, max_length=2000)
+    deadline: Instant | None = Field(
         default=None,
         description="The department's new deadline; default: supervision_deadline_days "
         "working days from now.",
     )
 
 
-class SupervisionAcknowledge(BaseModel):
-    plan: str = Field(min_length=1, max_length=5000, description="整改措施: what will be done.")
+class SupervisionAcknowledge(RequestBody):
+    plan: MultiLine = Field(
+        min_length=1, max_length=5000, description="整改措施: what will be done."
+    )
 
 
-class SupervisionClose(BaseModel):
-    note: str | None = Field(default=None, max_length=2000)
+class SupervisionClose(RequestBody):
+    note: MultiLine | None = Field(default=None, max_length=2000)
 
 
 class SupervisionOut(BaseModel):

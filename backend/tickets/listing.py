@@ -4,11 +4,17 @@ The statement is built with SQLAlchemy from the one scope rule (``permissions.vi
 and named parameters, compiled once per *shape* of query (caller kind, which filters, sort), and
 cached; each request then only binds values and runs the SQL on the driver. Building and
 compiling a Core select costs several times more than SQLite takes to answer it.
+
+The cache is a bounded LRU, and a shape never depends on how a client spells its query: the
+status list is deduplicated and put in one order, so no query string can grow memory.
 """
 
 from __future__ import annotations
 
 import base64
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +25,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from backend.auth.subject import Subject
+from backend.core.inputs import id_in_range, instant_in_range
 from backend.errors import invalid
 from backend.models import Extension, Ticket, TicketDepartment, Unit
 from backend.models.enums import Status
@@ -35,7 +42,7 @@ SORTS = {
 
 @dataclass
 class ListFilters:
-    status: list[str] | None = None
+    status: tuple[str, ...] | None = None
     department_id: int | None = None
     college_id: int | None = None
     category_id: int | None = None
@@ -58,7 +65,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         raw = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
         value = datetime.fromisoformat(raw[0])
-        if value.tzinfo is None or not isinstance(raw[1], int):
+        # A forged cursor must not reach the database with a value it cannot hold.
+        if value.tzinfo is None or not instant_in_range(value) or not id_in_range(raw[1]):
             raise ValueError
         return value, raw[1]
     except (ValueError, TypeError, IndexError, KeyError, orjson.JSONDecodeError) as exc:
@@ -108,7 +116,9 @@ def _build(p: Subject, f: ListFilters) -> Any:
         .where(permissions.visible_clause(p))
     )
     if f.status:
-        q = q.where(col(Ticket.status).in_([_p(f"status_{i}") for i in range(len(f.status))]))
+        # Not status_N: SQLAlchemy names the literal 'pending' of the extension rule status_1.
+        names = [_p(f"want_status_{i}") for i in range(len(f.status))]
+        q = q.where(col(Ticket.status).in_(names))
     if f.department_id is not None:
         q = q.where(
             sa.exists().where(
@@ -146,8 +156,48 @@ def _build(p: Subject, f: ListFilters) -> Any:
     return q.order_by(*order).limit(_p("row_limit"))
 
 
+def canonical_statuses(statuses: Iterable[str]) -> tuple[str, ...]:
+    """Each status once, in the order of ``Status``: one shape (and one cache entry) for every
+    way of spelling the same filter."""
+    wanted = set(statuses)
+    return tuple(s.value for s in Status if s.value in wanted)
+
+
 Compiled = tuple[str, tuple[str, ...] | None, dict[str, Any]]
-_compiled: dict[tuple[Any, ...], Compiled] = {}
+
+
+class CompiledCache:
+    """The compiled SQL of the most recently used shapes: at most ``size`` of them."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[tuple[Any, ...], Compiled] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, shape: tuple[Any, ...]) -> Compiled | None:
+        with self._lock:
+            hit = self._entries.get(shape)
+            if hit is not None:
+                self._entries.move_to_end(shape)
+            return hit
+
+    def put(self, shape: tuple[Any, ...], compiled: Compiled) -> None:
+        with self._lock:
+            self._entries[shape] = compiled
+            self._entries.move_to_end(shape)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+# The shapes in daily use are a few dozen; the rest are recompiled when they come back.
+compiled_cache = CompiledCache(256)
 
 
 def _statement(dialect: sa.Dialect, p: Subject, f: ListFilters) -> Compiled:
@@ -169,7 +219,7 @@ def _statement(dialect: sa.Dialect, p: Subject, f: ListFilters) -> Compiled:
         f.sort,
         bool(f.cursor),
     )
-    hit = _compiled.get(shape)
+    hit = compiled_cache.get(shape)
     if hit is None:
         compiled = _build(p, f).compile(dialect=dialect)
         names = (
@@ -178,7 +228,7 @@ def _statement(dialect: sa.Dialect, p: Subject, f: ListFilters) -> Compiled:
         # Literals inside the statement (e.g. the states in the overdue rule) are parameters too.
         constants = {k: v for k, v in compiled.params.items() if v is not None}
         hit = (str(compiled), names, constants)
-        _compiled[shape] = hit
+        compiled_cache.put(shape, hit)
     return hit
 
 
@@ -238,7 +288,7 @@ def list_tickets(ctx: Ctx, f: ListFilters) -> bytes:
 
     values: dict[str, Any] = {**permissions.scope_params(ctx.subject), "row_limit": f.limit + 1}
     for i, s in enumerate(f.status or ()):
-        values[f"status_{i}"] = s
+        values[f"want_status_{i}"] = s
     values.update(department_id=f.department_id, college_id=f.college_id)
     values.update(category_id=f.category_id, urgency=f.urgency, cutoff=ts(ctx.overdue_cutoff))
     if f.q:

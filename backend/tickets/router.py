@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, File, Header, Query, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Header, Query, Response
 from fastapi.responses import FileResponse
 
+from backend.core.inputs import Id, Instant, OneLine
 from backend.deps import Claims, DbSession, Now, SettingsDep
 from backend.errors import ProblemBody, invalid
 from backend.models import Attachment, Extension, TicketReturn
@@ -29,6 +29,7 @@ from backend.tickets import (
 from backend.tickets.schemas import (
     AssignBody,
     AttachmentOut,
+    AttachmentUpload,
     CloseBody,
     DispatchBody,
     EventOut,
@@ -111,7 +112,7 @@ def _create(ctx: context.Ctx, body: TicketCreate) -> dict[str, Any]:
 
 @router.get("/counts", response_model=TicketCounts)
 def count_tickets(
-    ctx: CtxDep, department_id: int | None = None, college_id: int | None = None
+    ctx: CtxDep, department_id: Id | None = None, college_id: Id | None = None
 ) -> dict[str, Any]:
     """How many tickets the caller may see, by state, and how many are overdue (workbench)."""
     return listing.count_tickets(ctx, department_id, college_id)
@@ -120,18 +121,21 @@ def count_tickets(
 @router.get("", response_model=TicketPage)
 def list_tickets(
     ctx: CtxDep,
-    status: Annotated[list[Status] | None, Query()] = None,
-    department_id: int | None = None,
-    college_id: int | None = None,
-    category_id: int | None = None,
+    status: Annotated[
+        list[Status] | None,
+        Query(max_length=len(Status), description="Any of these states (each at most once)."),
+    ] = None,
+    department_id: Id | None = None,
+    college_id: Id | None = None,
+    category_id: Id | None = None,
     urgency: Urgency | None = None,
     overdue: bool | None = None,
     pending_extension: Annotated[
         bool | None, Query(description="Only tickets with (or without) an undecided extension.")
     ] = None,
-    q: Annotated[str | None, Query(max_length=100)] = None,
-    created_from: datetime | None = None,
-    created_to: datetime | None = None,
+    q: Annotated[OneLine | None, Query(max_length=100)] = None,
+    created_from: Instant | None = None,
+    created_to: Instant | None = None,
     sort: Annotated[
         str, Query(pattern="^-?(created_at|updated_at)$", description="Newest first by default.")
     ] = "-created_at",
@@ -144,7 +148,7 @@ def list_tickets(
         if value is not None and value.tzinfo is None:
             raise invalid("naive_datetime", f"{name} needs a time zone offset.")
     filters = listing.ListFilters(
-        status=[s.value for s in status] if status else None,
+        status=listing.canonical_statuses(s.value for s in status) if status else None,
         department_id=department_id,
         college_id=college_id,
         category_id=category_id,
@@ -162,38 +166,38 @@ def list_tickets(
 
 
 @router.get("/{ticket_id}", response_model=TicketOut)
-def get_ticket(ticket_id: int, ctx: CtxDep) -> Response:
+def get_ticket(ticket_id: Id, ctx: CtxDep) -> Response:
     return _ticket_response(context.get_ticket(ctx, ticket_id))
 
 
 @router.get("/{ticket_id}/events", response_model=list[EventOut])
-def list_ticket_events(ticket_id: int, ctx: CtxDep) -> list[EventOut]:
+def list_ticket_events(ticket_id: Id, ctx: CtxDep) -> list[EventOut]:
     """The timeline, oldest first."""
     return context.events(ctx, ticket_id)
 
 
 @router.post("/{ticket_id}/dispatch", response_model=TicketOut)
 def dispatch_ticket(
-    ticket_id: int, body: DispatchBody, ctx: CtxDep, if_match: IfMatch = None
+    ticket_id: Id, body: DispatchBody, ctx: CtxDep, if_match: IfMatch = None
 ) -> Response:
     return _ticket_response(dispatching.dispatch(ctx, ticket_id, body, if_match))
 
 
 @router.post("/{ticket_id}/return", response_model=TicketOut)
 def return_ticket(
-    ticket_id: int, body: ReturnBody, ctx: CtxDep, if_match: IfMatch = None
+    ticket_id: Id, body: ReturnBody, ctx: CtxDep, if_match: IfMatch = None
 ) -> Response:
     return _ticket_response(dispatching.return_ticket(ctx, ticket_id, body, if_match))
 
 
 @router.post("/{ticket_id}/accept", response_model=TicketOut)
-def accept_ticket(ticket_id: int, ctx: CtxDep, if_match: IfMatch = None) -> Response:
+def accept_ticket(ticket_id: Id, ctx: CtxDep, if_match: IfMatch = None) -> Response:
     return _ticket_response(handling.accept(ctx, ticket_id, if_match))
 
 
 @router.post("/{ticket_id}/notes", response_model=TicketOut)
 def add_ticket_note(
-    ticket_id: int, body: NoteBody, ctx: CtxDep, if_match: IfMatch = None
+    ticket_id: Id, body: NoteBody, ctx: CtxDep, if_match: IfMatch = None
 ) -> Response:
     return _ticket_response(handling.add_note(ctx, ticket_id, body, if_match))
 
@@ -217,20 +221,20 @@ def _extension_out(ctx: context.Ctx, e: Extension) -> ExtensionOut:
 
 @router.post("/{ticket_id}/extensions", response_model=ExtensionOut, status_code=201)
 def request_ticket_extension(
-    ticket_id: int, body: ExtensionBody, ctx: CtxDep, if_match: IfMatch = None
+    ticket_id: Id, body: ExtensionBody, ctx: CtxDep, if_match: IfMatch = None
 ) -> ExtensionOut:
     return _extension_out(ctx, handling.request_extension(ctx, ticket_id, body, if_match))
 
 
 @router.get("/{ticket_id}/extensions", response_model=list[ExtensionOut])
-def list_ticket_extensions(ticket_id: int, ctx: CtxDep) -> list[ExtensionOut]:
+def list_ticket_extensions(ticket_id: Id, ctx: CtxDep) -> list[ExtensionOut]:
     return [_extension_out(ctx, e) for e in handling.list_extensions(ctx, ticket_id)]
 
 
 @router.post("/{ticket_id}/extensions/{extension_id}/decision", response_model=TicketOut)
 def decide_ticket_extension(
-    ticket_id: int,
-    extension_id: int,
+    ticket_id: Id,
+    extension_id: Id,
     body: ExtensionDecisionBody,
     ctx: CtxDep,
     if_match: IfMatch = None,
@@ -240,69 +244,63 @@ def decide_ticket_extension(
 
 
 @router.post("/{ticket_id}/reply", response_model=TicketOut)
-def reply_ticket(
-    ticket_id: int, body: ReplyBody, ctx: CtxDep, if_match: IfMatch = None
-) -> Response:
+def reply_ticket(ticket_id: Id, body: ReplyBody, ctx: CtxDep, if_match: IfMatch = None) -> Response:
     return _ticket_response(handling.reply(ctx, ticket_id, body, if_match))
 
 
 @router.post("/{ticket_id}/revisit", response_model=TicketOut)
 def revisit_ticket(
-    ticket_id: int, body: RevisitBody, ctx: CtxDep, if_match: IfMatch = None
+    ticket_id: Id, body: RevisitBody, ctx: CtxDep, if_match: IfMatch = None
 ) -> Response:
     return _ticket_response(closing.revisit(ctx, ticket_id, body, if_match))
 
 
 @router.post("/{ticket_id}/reopen", response_model=TicketOut)
 def reopen_ticket(
-    ticket_id: int, body: ReopenBody, ctx: CtxDep, if_match: IfMatch = None
+    ticket_id: Id, body: ReopenBody, ctx: CtxDep, if_match: IfMatch = None
 ) -> Response:
     return _ticket_response(closing.reopen(ctx, ticket_id, body, if_match))
 
 
 @router.post("/{ticket_id}/score", response_model=TicketOut)
-def score_ticket(
-    ticket_id: int, body: ScoreBody, ctx: CtxDep, if_match: IfMatch = None
-) -> Response:
+def score_ticket(ticket_id: Id, body: ScoreBody, ctx: CtxDep, if_match: IfMatch = None) -> Response:
     return _ticket_response(closing.score(ctx, ticket_id, body, if_match))
 
 
 @router.post("/{ticket_id}/close", response_model=TicketOut)
 def close_ticket(
-    ticket_id: int, ctx: CtxDep, body: CloseBody | None = None, if_match: IfMatch = None
+    ticket_id: Id, ctx: CtxDep, body: CloseBody | None = None, if_match: IfMatch = None
 ) -> Response:
     return _ticket_response(closing.close(ctx, ticket_id, body or CloseBody(), if_match))
 
 
 @router.post("/{ticket_id}/reject", response_model=TicketOut)
 def reject_ticket(
-    ticket_id: int, body: RejectBody, ctx: CtxDep, if_match: IfMatch = None
+    ticket_id: Id, body: RejectBody, ctx: CtxDep, if_match: IfMatch = None
 ) -> Response:
     return _ticket_response(disposal.reject(ctx, ticket_id, body, if_match))
 
 
 @router.post("/{ticket_id}/withdraw", response_model=TicketOut)
-def withdraw_ticket(ticket_id: int, ctx: CtxDep, if_match: IfMatch = None) -> Response:
+def withdraw_ticket(ticket_id: Id, ctx: CtxDep, if_match: IfMatch = None) -> Response:
     return _ticket_response(disposal.withdraw(ctx, ticket_id, if_match))
 
 
 @router.post("/{ticket_id}/merge", response_model=TicketOut)
-def merge_ticket(
-    ticket_id: int, body: MergeBody, ctx: CtxDep, if_match: IfMatch = None
-) -> Response:
+def merge_ticket(ticket_id: Id, body: MergeBody, ctx: CtxDep, if_match: IfMatch = None) -> Response:
     return _ticket_response(disposal.merge(ctx, ticket_id, body, if_match))
 
 
 @router.post("/{ticket_id}/urge", response_model=TicketOut)
 def urge_ticket(
-    ticket_id: int, ctx: CtxDep, body: UrgeBody | None = None, if_match: IfMatch = None
+    ticket_id: Id, ctx: CtxDep, body: UrgeBody | None = None, if_match: IfMatch = None
 ) -> Response:
     return _ticket_response(dispatching.urge(ctx, ticket_id, body or UrgeBody(), if_match))
 
 
 @router.post("/{ticket_id}/assign", response_model=TicketOut)
 def assign_ticket(
-    ticket_id: int, body: AssignBody, ctx: CtxDep, if_match: IfMatch = None
+    ticket_id: Id, body: AssignBody, ctx: CtxDep, if_match: IfMatch = None
 ) -> Response:
     """The lead department's head names the handler."""
     return _ticket_response(dispatching.assign(ctx, ticket_id, body, if_match))
@@ -323,14 +321,14 @@ def _return_out(ctx: context.Ctx, r: TicketReturn) -> ReturnOut:
 
 
 @router.get("/{ticket_id}/returns", response_model=list[ReturnOut])
-def list_ticket_returns(ticket_id: int, ctx: CtxDep) -> list[ReturnOut]:
+def list_ticket_returns(ticket_id: Id, ctx: CtxDep) -> list[ReturnOut]:
     return [_return_out(ctx, r) for r in dispatching.list_returns(ctx, ticket_id)]
 
 
 @router.post("/{ticket_id}/returns/{return_id}/judgement", response_model=ReturnOut)
 def judge_ticket_return(
-    ticket_id: int,
-    return_id: int,
+    ticket_id: Id,
+    return_id: Id,
     body: ReturnJudgementBody,
     ctx: CtxDep,
     if_match: IfMatch = None,
@@ -358,25 +356,34 @@ def _attachment_out(ctx: context.Ctx, a: Attachment) -> AttachmentOut:
     responses={413: {"model": ProblemBody}},
 )
 def upload_ticket_attachment(
-    ticket_id: int, ctx: CtxDep, file: Annotated[UploadFile, File()]
+    ticket_id: Id, ctx: CtxDep, form: Annotated[AttachmentUpload, File()]
 ) -> AttachmentOut:
     """Add a file (images, PDF, Office documents, UTF-8 text; checked by content)."""
+    upload = form.file
     return _attachment_out(
-        ctx, attachments.upload(ctx, ticket_id, file.filename or "attachment", file.file)
+        ctx, attachments.upload(ctx, ticket_id, upload.filename or "attachment", upload.file)
     )
 
 
 @router.get("/{ticket_id}/attachments", response_model=list[AttachmentOut])
-def list_ticket_attachments(ticket_id: int, ctx: CtxDep) -> list[AttachmentOut]:
+def list_ticket_attachments(ticket_id: Id, ctx: CtxDep) -> list[AttachmentOut]:
     return [_attachment_out(ctx, a) for a in attachments.list_for(ctx, ticket_id)]
 
 
 @router.get(
     "/{ticket_id}/attachments/{attachment_id}",
     response_class=FileResponse,
-    responses={200: {"content": {"application/octet-stream": {}}}},
+    responses={
+        200: {
+            "description": "The file, with the type found in its content.",
+            "content": {
+                mime: {"schema": {"type": "string", "format": "binary"}}
+                for mime in attachments.ALLOWED
+            },
+        }
+    },
 )
-def download_ticket_attachment(ticket_id: int, attachment_id: int, ctx: CtxDep) -> FileResponse:
+def download_ticket_attachment(ticket_id: Id, attachment_id: Id, ctx: CtxDep) -> FileResponse:
     att, path = attachments.get_file(ctx, ticket_id, attachment_id)
     return FileResponse(
         path,

@@ -3,8 +3,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from fastapi import UploadFile
+from pydantic import BaseModel, Field
 
+from backend.core.inputs import Id, Instant, MultiLine, OneLine, RequestBody
 from backend.models.enums import (
     Anonymity,
     Channel,
@@ -17,32 +19,19 @@ from backend.models.enums import (
 )
 
 
-def _strip(v: Any) -> Any:
-    return v.strip() if isinstance(v, str) else v
-
-
-class _Text(BaseModel):
-    """Strips surrounding white space so that a blank string is rejected as empty."""
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _strip_all(cls, v: Any) -> Any:
-        return _strip(v)
-
-
-class TicketCreate(_Text):
-    title: str = Field(min_length=2, max_length=200)
-    content: str = Field(min_length=2, max_length=20000)
-    category_id: int | None = None
+class TicketCreate(RequestBody):
+    title: OneLine = Field(min_length=2, max_length=200)
+    content: MultiLine = Field(min_length=2, max_length=20000)
+    category_id: Id | None = None
     urgency: Urgency = Urgency.normal
     anonymity: Anonymity = Anonymity.department
     channel: Channel | None = Field(
         default=None, description="Committee only: how the opinion reached it (on behalf)."
     )
-    college_id: int | None = Field(
+    college_id: Id | None = Field(
         default=None, description="Committee only: the college the opinion comes from."
     )
-    contact: str | None = Field(
+    contact: OneLine | None = Field(
         default=None, max_length=200, description="Committee only: how to reach the person."
     )
 
@@ -194,33 +183,33 @@ class EventOut(BaseModel):
 # --- action bodies -------------------------------------------------------------------------
 
 
-class DispatchBody(_Text):
-    lead_department_id: int
-    assisting_department_ids: list[int] = Field(default_factory=list, max_length=10)
-    reply_due_at: datetime | None = Field(
+class DispatchBody(RequestBody):
+    lead_department_id: Id
+    assisting_department_ids: list[Id] = Field(default_factory=list, max_length=10)
+    reply_due_at: Instant | None = Field(
         default=None, description="Override of the default reply deadline (aware timestamp)."
     )
-    note: str | None = Field(default=None, max_length=2000)
+    note: MultiLine | None = Field(default=None, max_length=2000)
 
 
-class ReturnBody(_Text):
+class ReturnBody(RequestBody):
     reason_code: ReturnReason
-    reason: str = Field(min_length=2, max_length=2000)
+    reason: MultiLine = Field(min_length=2, max_length=2000)
 
 
-class NoteBody(_Text):
-    content: str = Field(min_length=1, max_length=5000)
+class NoteBody(RequestBody):
+    content: MultiLine = Field(min_length=1, max_length=5000)
     internal: bool = False
 
 
-class ExtensionBody(_Text):
+class ExtensionBody(RequestBody):
     days: int = Field(ge=1, le=30)
-    reason: str = Field(min_length=2, max_length=2000)
+    reason: MultiLine = Field(min_length=2, max_length=2000)
 
 
-class ExtensionDecisionBody(_Text):
+class ExtensionDecisionBody(RequestBody):
     approved: bool
-    note: str | None = Field(default=None, max_length=2000)
+    note: MultiLine | None = Field(default=None, max_length=2000)
 
 
 class ExtensionOut(BaseModel):
@@ -241,51 +230,51 @@ class ExtensionOut(BaseModel):
     created_at: datetime
 
 
-class ReplyBody(_Text):
-    content: str = Field(min_length=2, max_length=20000)
+class ReplyBody(RequestBody):
+    content: MultiLine = Field(min_length=2, max_length=20000)
 
 
-class RevisitBody(_Text):
+class RevisitBody(RequestBody):
     method: RevisitMethod
     outcome: RevisitOutcome
-    note: str | None = Field(default=None, max_length=5000)
+    note: MultiLine | None = Field(default=None, max_length=5000)
 
 
-class ReopenBody(_Text):
-    reason: str = Field(min_length=2, max_length=2000)
-    reply_due_at: datetime | None = None
+class ReopenBody(RequestBody):
+    reason: MultiLine = Field(min_length=2, max_length=2000)
+    reply_due_at: Instant | None = None
 
 
-class ScoreBody(_Text):
+class ScoreBody(RequestBody):
     efficiency: int = Field(ge=1, le=5)
     handling: int = Field(ge=1, le=5)
     effect: int = Field(ge=1, le=5)
-    comment: str | None = Field(default=None, max_length=2000)
+    comment: MultiLine | None = Field(default=None, max_length=2000)
 
 
-class CloseBody(_Text):
-    note: str | None = Field(default=None, max_length=2000)
+class CloseBody(RequestBody):
+    note: MultiLine | None = Field(default=None, max_length=2000)
 
 
-class RejectBody(_Text):
-    reason: str = Field(min_length=2, max_length=2000)
+class RejectBody(RequestBody):
+    reason: MultiLine = Field(min_length=2, max_length=2000)
 
 
-class MergeBody(BaseModel):
-    primary_id: int
+class MergeBody(RequestBody):
+    primary_id: Id
 
 
-class UrgeBody(_Text):
-    note: str | None = Field(default=None, max_length=2000)
+class UrgeBody(RequestBody):
+    note: MultiLine | None = Field(default=None, max_length=2000)
 
 
-class AssignBody(BaseModel):
-    handler_id: int
+class AssignBody(RequestBody):
+    handler_id: Id
 
 
-class ReturnJudgementBody(_Text):
+class ReturnJudgementBody(RequestBody):
     reasonable: bool
-    note: str | None = Field(default=None, max_length=2000)
+    note: MultiLine | None = Field(default=None, max_length=2000)
 
 
 class ReturnOut(BaseModel):
@@ -297,6 +286,10 @@ class ReturnOut(BaseModel):
     judgement_note: str | None
     judged_at: datetime | None
     created_at: datetime
+
+
+class AttachmentUpload(RequestBody):
+    file: UploadFile
 
 
 class AttachmentOut(BaseModel):

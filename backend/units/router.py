@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Query
 
+from backend.core.inputs import Id, OneLine
 from backend.deps import CommitteeAdmin, CurrentSubject, DbSession, Now
 from backend.models.enums import UnitKind
 from backend.units import service
@@ -36,7 +39,7 @@ def create_unit(body: UnitCreate, _: CommitteeAdmin, session: DbSession) -> Unit
 
 
 @router.patch("/units/{unit_id}", response_model=UnitOut, tags=["units"])
-def update_unit(unit_id: int, body: UnitUpdate, _: CommitteeAdmin, session: DbSession) -> UnitOut:
+def update_unit(unit_id: Id, body: UnitUpdate, _: CommitteeAdmin, session: DbSession) -> UnitOut:
     return service.update_unit(session, unit_id, body)
 
 
@@ -44,8 +47,8 @@ def update_unit(unit_id: int, body: UnitUpdate, _: CommitteeAdmin, session: DbSe
 def list_users(
     caller: CurrentSubject,
     session: DbSession,
-    unit_id: int | None = None,
-    q: str | None = Query(default=None, max_length=64),
+    unit_id: Id | None = None,
+    q: Annotated[OneLine | None, Query(max_length=64)] = None,
 ) -> list[UserOut]:
     """Committee members see everyone; others see the people of their own unit."""
     return service.list_users(session, caller, unit_id, q)
@@ -58,7 +61,7 @@ def create_user(body: UserCreate, _: CommitteeAdmin, session: DbSession) -> User
 
 @router.patch("/users/{user_id}", response_model=UserOut, tags=["users"])
 def update_user(
-    user_id: int, body: UserUpdate, caller: CommitteeAdmin, session: DbSession, now: Now
+    user_id: Id, body: UserUpdate, caller: CommitteeAdmin, session: DbSession, now: Now
 ) -> UserOut:
     """Change role, unit, admin flag or e-mail; deactivate; reset the password. Deactivating,
     moving or resetting ends the user's sessions at once."""
@@ -79,6 +82,6 @@ def create_category(body: CategoryCreate, _: CommitteeAdmin, session: DbSession)
 
 @router.patch("/categories/{category_id}", response_model=CategoryOut, tags=["categories"])
 def update_category(
-    category_id: int, body: CategoryUpdate, _: CommitteeAdmin, session: DbSession
+    category_id: Id, body: CategoryUpdate, _: CommitteeAdmin, session: DbSession
 ) -> CategoryOut:
     return service.update_category(session, category_id, body)

@@ -2,19 +2,22 @@ from __future__ import annotations
 
 from pydantic import BaseModel, EmailStr, Field
 
+from backend.core.inputs import Id, OneLine, RequestBody
 from backend.core.timefmt import LocalDateTime
 from backend.models.enums import NotifyEmail, Role, UnitKind
 
 
-class UnitCreate(BaseModel):
+class UnitCreate(RequestBody):
     kind: UnitKind
-    name: str = Field(min_length=1, max_length=100)
-    code: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
+    name: OneLine = Field(min_length=1, max_length=100)
+    code: OneLine = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
 
 
-class UnitUpdate(BaseModel):
-    name: str | None = Field(default=None, min_length=1, max_length=100)
-    code: str | None = Field(default=None, min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
+class UnitUpdate(RequestBody):
+    name: OneLine | None = Field(default=None, min_length=1, max_length=100)
+    code: OneLine | None = Field(
+        default=None, min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$"
+    )
     is_active: bool | None = None
 
 
@@ -26,21 +29,21 @@ class UnitOut(BaseModel):
     is_active: bool
 
 
-class UserCreate(BaseModel):
-    username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
-    display_name: str = Field(min_length=1, max_length=100)
+class UserCreate(RequestBody):
+    username: OneLine = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
+    display_name: OneLine = Field(min_length=1, max_length=100)
     password: str = Field(min_length=8, max_length=128)
-    unit_id: int
+    unit_id: Id
     role: Role = Role.staff
     is_admin: bool = False
     email: EmailStr | None = None
     notify_email: NotifyEmail = NotifyEmail.each
 
 
-class UserUpdate(BaseModel):
-    display_name: str | None = Field(default=None, min_length=1, max_length=100)
+class UserUpdate(RequestBody):
+    display_name: OneLine | None = Field(default=None, min_length=1, max_length=100)
     role: Role | None = None
-    unit_id: int | None = None
+    unit_id: Id | None = None
     is_active: bool | None = None
     is_admin: bool | None = None
     email: EmailStr | None = None
@@ -61,14 +64,14 @@ class UserOut(BaseModel):
     created_at: LocalDateTime
 
 
-class CategoryCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
-    default_department_id: int | None = None
+class CategoryCreate(RequestBody):
+    name: OneLine = Field(min_length=1, max_length=100)
+    default_department_id: Id | None = None
 
 
-class CategoryUpdate(BaseModel):
-    name: str | None = Field(default=None, min_length=1, max_length=100)
-    default_department_id: int | None = None
+class CategoryUpdate(RequestBody):
+    name: OneLine | None = Field(default=None, min_length=1, max_length=100)
+    default_department_id: Id | None = None
     is_active: bool | None = None
 
 

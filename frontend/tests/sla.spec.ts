@@ -3,7 +3,7 @@ import { createPinia, setActivePinia } from 'pinia'
 import { createMemoryHistory } from 'vue-router'
 import { createAppRouter } from '@/router'
 import { useAuthStore } from '@/stores/auth'
-import { canRaiseSupervision, emptySlaForm, orderTagType, slaBody, slaFormOf, slaScope, type SlaPolicy } from '@/utils/sla'
+import { canRaiseSupervision, emptySlaForm, orderTagType, slaBody, slaFormOf, slaScope, slaUpdateBody, type SlaPolicy } from '@/utils/sla'
 import { ME, json, stubFetch } from './helpers'
 
 const policy: SlaPolicy = {
@@ -46,6 +46,13 @@ describe('SLA policy form', () => {
     expect(body.reply_days).toBeNull()
     expect(body.note).toBeNull()
     expect(body.category_id).toBeNull()
+  })
+
+  it('updates the values only: the scope cannot change and is not sent', () => {
+    const body = slaUpdateBody(slaFormOf(policy))
+    expect(Object.keys(body)).not.toContain('category_id')
+    expect(Object.keys(body)).not.toContain('urgency')
+    expect(body).toMatchObject({ accept_days: 0.5, reply_days: 2, note: '紧急件' })
   })
 
   it('labels the scope, wildcards included', () => {

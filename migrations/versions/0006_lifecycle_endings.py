@@ -2,12 +2,15 @@
 roots
 
 Revision ID: 0006
-Revises: 0005
+Revises: 0007
 
 Adds the columns, then ends what today's data left with no way to end: live supervision orders
 of a department that no longer holds the ticket become ``void``, and extension requests pending
 on a ticket that is no longer ``accepted`` become ``superseded`` (both with reason
 ``migration``); every merged ticket gets the root of its merge chain.
+
+It follows 0007 (sign-in back-off), which reached main first: a database already at 0007
+upgrades to it in line.
 """
 
 from collections.abc import Sequence
@@ -20,7 +23,7 @@ from alembic import op
 import backend.models.types
 
 revision: str = "0006"
-down_revision: str | None = "0005"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

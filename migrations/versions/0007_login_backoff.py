@@ -1,7 +1,7 @@
 """Sign-in back-off: a rate bucket may hold its key back until a moment (issue 8, defect 6)
 
 Revision ID: 0007
-Revises: 0006
+Revises: 0004
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import backend.models.types
 
 revision: str = "0007"
-down_revision: str | None = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

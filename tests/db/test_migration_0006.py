@@ -69,7 +69,7 @@ def extension(eid: int, tid: int, status: str) -> dict[str, Any]:
 
 
 def test_0006_ends_what_had_no_way_to_end(url: str) -> None:
-    migrate.upgrade(url, "0005")
+    migrate.upgrade(url, "0007")
     engine = sa.create_engine(url)
     try:
         with engine.begin() as conn:

@@ -3,16 +3,20 @@ link into the app; digests; retries with backoff; failures left for an operator.
 
 from __future__ import annotations
 
+import email
+import email.policy
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from backend.config import Settings
 from backend.core.clock import FrozenClock
-from backend.models import Notification, OutboxDelivery, OutboxMessage
+from backend.mail.sender import build_message
+from backend.models import Notification, OutboxDelivery, OutboxMessage, Ticket
 from backend.notifications.sweeps import digest_cutoff, send_digests
 from backend.worker import registry
 from backend.worker.runner import Worker
@@ -325,3 +329,63 @@ def test_mail_made_in_office_hours_goes_out_at_once(
         .where(col(OutboxMessage.topic) == "mail.send")
     ).all()
     assert mail.sent_at == event.created_at == clock.now()
+
+
+INJECTED = "\r\nBcc: eavesdropper@example.com"
+
+
+def test_the_mail_builder_keeps_every_value_inside_its_header(mail_settings: Settings) -> None:
+    """Whatever reaches it, the builder writes one To, one Subject and no other header: line
+    breaks in a value become spaces, and a recipient must be exactly one address."""
+    msg = build_message(
+        mail_settings,
+        to="clerk@example.edu.cn",
+        subject="【回音】新工单：张三" + INJECTED + "\u2028X-Evil: 1",
+        body="张三" + INJECTED + "，您好：",
+    )
+    parsed = email.message_from_bytes(msg.as_bytes(), policy=email.policy.default)
+    assert sorted(parsed.keys()) == sorted(
+        [
+            "From",
+            "To",
+            "Subject",
+            "Message-ID",
+            "Content-Type",
+            "Content-Transfer-Encoding",
+            "MIME-Version",
+        ]
+    )
+    assert parsed["To"] == "clerk@example.edu.cn"
+    assert "\n" not in str(parsed["Subject"])
+    assert str(parsed["Subject"]).endswith("Bcc: eavesdropper@example.com X-Evil: 1")
+    for to in ("clerk@example.edu.cn" + INJECTED, "clerk@example.edu.cn, eavesdropper@example.com"):
+        with pytest.raises(ValueError, match="single mail address"):
+            build_message(mail_settings, to=to, subject="s", body="b")
+
+
+def test_names_and_titles_with_line_breaks_cannot_add_a_recipient(
+    world: World, db: Session, mail_worker: Worker, smtp: SmtpServer
+) -> None:
+    """Rows written before one-line fields refused line breaks (a display name, a title with
+    CR LF + "Bcc:") still make one mail to one person."""
+    w = world
+    addr = _emails(w, db, dept_lead_staff="each")
+    w["dept_lead_staff"].user.display_name = "李四" + INJECTED
+    t = w.submit()
+    ticket = db.get(Ticket, t["id"])
+    assert ticket is not None
+    ticket.title = "空调" + INJECTED
+    db.flush()
+    w.ok(
+        "committee_staff",
+        "POST",
+        f"/tickets/{t['id']}/dispatch",
+        json={"lead_department_id": w.dept_lead.id},
+    )
+    result = mail_worker.drain()
+    assert (result.failed, result.retried) == (0, 0)
+    [mail] = [m for m in smtp.inbox.messages() if m.to == addr["dept_lead_staff"]]
+    assert mail.rcpt_tos == [addr["dept_lead_staff"]]
+    assert "Bcc" not in mail.message
+    assert all(m.rcpt_tos != ["eavesdropper@example.com"] for m in smtp.inbox.messages())
+    assert mail.subject.endswith("空调 Bcc: eavesdropper@example.com")

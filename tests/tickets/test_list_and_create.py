@@ -644,8 +644,13 @@ def test_wrong_tracking_code_is_404(client: TestClient) -> None:
 def test_public_submit_validates_its_body(client: TestClient, db: Session) -> None:
     r = client.post("/api/v1/public/tickets", json={"title": " ", "content": BODY["content"]})
     assert (r.status_code, r.json()["code"]) == (422, "validation_error")
+    before = tickets_titled(db, BODY["title"])
     r = client.post("/api/v1/public/tickets", json={**BODY, "urgency": "urgent", "channel": "api"})
-    # Fields the form does not have are ignored: public, normal urgency, whatever is sent.
+    # Fields the form does not have are refused, by name; nothing is created.
+    assert r.status_code == 422
+    assert sorted(e["loc"][-1] for e in r.json()["errors"]) == ["channel", "urgency"]
+    assert tickets_titled(db, BODY["title"]) == before
+    r = client.post("/api/v1/public/tickets", json=BODY)
     assert r.status_code == 201
     row = db.execute(
         sa.select(Ticket).where(col(Ticket.code) == r.json()["ticket_code"])

@@ -3,6 +3,7 @@ import type { components } from '@/api/schema'
 export type SupervisionOrder = components['schemas']['SupervisionOut']
 export type SlaPolicy = components['schemas']['SlaPolicyOut']
 export type SlaPolicyBody = components['schemas']['SlaPolicyCreate']
+export type SlaPolicyUpdateBody = components['schemas']['SlaPolicyUpdate']
 
 /** The numeric values of a policy, in display order; null means "inherit". */
 export const SLA_FIELDS = [
@@ -44,6 +45,13 @@ export function slaBody(form: SlaForm): SlaPolicyBody {
   body.category_id = form.category_id
   body.urgency = form.urgency
   return body as SlaPolicyBody
+}
+
+/** The update body: the same values, without the scope (which cannot change; the API refuses
+ * fields it does not know). */
+export function slaUpdateBody(form: SlaForm): SlaPolicyUpdateBody {
+  const { category_id: _category, urgency: _urgency, ...values } = slaBody(form)
+  return values
 }
 
 /** "All categories · urgent" style scope label; the translation function supplies the words. */
