@@ -288,6 +288,7 @@ def generate_tickets(
             "reject_reason": None,
             "close_note": None,
             "merged_into_id": None,
+            "merge_root_id": None,
             "score_efficiency": None,
             "score_handling": None,
             "score_effect": None,
@@ -363,7 +364,8 @@ def generate_tickets(
         elif status == Status.merged:
             primary = rng.choice(open_ids)
             t += timedelta(hours=rng.uniform(1, 12))
-            row.update(merged_into_id=primary, closed_at=t)
+            # open_ids holds no merged ticket: the primary is its own merge root
+            row.update(merged_into_id=primary, merge_root_id=primary, closed_at=t)
             event(
                 "merge",
                 t,

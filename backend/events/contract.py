@@ -29,7 +29,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny
 
-from backend.models.enums import Channel, RevisitMethod, RevisitOutcome, Status
+from backend.models.enums import Channel, RevisitMethod, RevisitOutcome, Status, VoidReason
 
 
 class ActorKind(StrEnum):
@@ -38,7 +38,7 @@ class ActorKind(StrEnum):
     college = "college"  # a college user acting for the college (e.g. its head)
     submitter = "submitter"  # the person who raised the ticket (or a ticket merged into it)
     code_holder = "code_holder"  # no account: the public form or a tracking code
-    system = "system"  # the clock's sweeps
+    system = "system"  # the clock's sweeps, and what follows by rule from another event
     service = "service"  # a service client (integrations)
 
 
@@ -195,8 +195,13 @@ class Withdrawn(Details):
 class Merged(Details):
     topic = "ticket.merge"
     action = "merge"
-    primary_id: int
+    primary_id: int = Field(description="The root of the merge chain the ticket now follows.")
     primary_code: str
+    requested_primary_id: int | None = Field(
+        default=None,
+        description="The ticket the committee named, where it was itself merged and the merge "
+        "went on to its root (primary_id).",
+    )
 
 
 class MergedIn(Details):
@@ -280,6 +285,17 @@ class SupervisionClosed(Details):
     action = "supervision_closed"
     order_id: int
     department_id: int
+
+
+class SupervisionVoided(Details):
+    """The department let go of the ticket (a return, reject, withdraw or merge): its order
+    ends with it. Follows from the ticket's own event, so the actor is the system."""
+
+    topic = "supervision.voided"
+    action = "supervision_voided"
+    order_id: int
+    department_id: int
+    reason: VoidReason
 
 
 def _all_details() -> list[type[Details]]:

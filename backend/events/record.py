@@ -7,7 +7,7 @@ and the outbox row with the typed payload, in the caller's transaction.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -129,12 +129,21 @@ def build(
     return Entry(payload, row)
 
 
-def write(session: Session, entries: Sequence[Entry], now: datetime) -> None:
-    """Write the timeline rows and the outbox rows of ``entries`` (Core: sweeps write many)."""
+def write(session: Session, entries: Sequence[Entry], now: datetime) -> list[int | None]:
+    """Write the timeline rows and the outbox rows of ``entries`` (Core: sweeps write many).
+
+    Returns the id of each entry's timeline row, in the order of ``entries`` (None where the
+    type has none): what an event ends elsewhere points back to it (``backend.tickets.endings``).
+    """
     rows = [e.row for e in entries if e.row is not None]
+    ids: Iterator[int] = iter(())
     if rows:
-        session.execute(_events.insert(), rows)
+        inserted = session.execute(
+            _events.insert().returning(_events.c.id, sort_by_parameter_order=True), rows
+        )
+        ids = iter(list(inserted.scalars()))
     _enqueue(session, [(e.payload.event, e.payload.model_dump(mode="json")) for e in entries], now)
+    return [next(ids) if e.row is not None else None for e in entries]
 
 
 def _enqueue(session: Session, events: Sequence[tuple[str, dict[str, Any]]], now: datetime) -> None:

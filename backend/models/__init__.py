@@ -150,6 +150,10 @@ class Ticket(SQLModel, table=True):
     reject_reason: str | None = Field(default=None, sa_column=sa.Column(sa.Text()))
     close_note: str | None = Field(default=None, sa_column=sa.Column(sa.Text()))
     merged_into_id: int | None = Field(default=None, foreign_key="tickets.id", index=True)
+    # The root of the merge chain (merged_into_id followed to a ticket that is not merged): the
+    # ticket whose answer this one follows. Kept current by backend.tickets.roots; NULL unless
+    # merged (a merged ticket keeps it once it is scored and closed).
+    merge_root_id: int | None = Field(default=None, foreign_key="tickets.id", index=True)
 
     score_efficiency: int | None = None
     score_handling: int | None = None
@@ -226,10 +230,14 @@ class Extension(SQLModel, table=True):
     requested_by_id: int = Field(foreign_key="users.id")
     days: int
     reason: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
-    status: str = Field(default="pending", max_length=16)  # pending | approved | denied
+    status: str = Field(default="pending", max_length=16)  # ExtensionStatus
     decided_by_id: int | None = Field(default=None, foreign_key="users.id")
     decided_at: datetime | None = _ts()
     decision_note: str | None = Field(default=None, sa_column=sa.Column(sa.Text()))
+    # superseded: the ticket action that took the ticket out of `accepted`, and its event.
+    superseded_at: datetime | None = _ts()
+    superseded_by: str | None = Field(default=None, max_length=32)
+    superseded_by_event_id: int | None = Field(default=None, foreign_key="ticket_events.id")
     previous_reply_due_at: datetime | None = _ts()
     new_reply_due_at: datetime | None = _ts()
     created_at: datetime = _created()
@@ -463,6 +471,10 @@ class SupervisionOrder(SQLModel, table=True):
     closed_by_id: int | None = Field(default=None, foreign_key="users.id")
     closed_at: datetime | None = _ts()
     close_note: str | None = Field(default=None, sa_column=sa.Column(sa.Text()))
+    # void: the ticket action that ended it (return | reject | withdraw | merge) and its event.
+    void_reason: str | None = Field(default=None, max_length=32)
+    voided_at: datetime | None = _ts()
+    voided_by_event_id: int | None = Field(default=None, foreign_key="ticket_events.id")
     created_at: datetime = _created()
     updated_at: datetime = _created()
 

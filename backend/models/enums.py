@@ -92,7 +92,32 @@ class MailState(StrEnum):
     digested = "digested"  # went out in a digest
 
 
+class ExtensionStatus(StrEnum):
+    pending = "pending"  # waiting for the committee; decidable only while the ticket is accepted
+    approved = "approved"
+    denied = "denied"
+    # The ticket left `accepted` (e.g. replied) before the committee decided: nothing to decide.
+    superseded = "superseded"
+
+
 class SupervisionStatus(StrEnum):
     open = "open"  # raised, waiting for the department head's plan
     acknowledged = "acknowledged"  # the head answered with a rectification plan (整改措施)
     closed = "closed"  # the committee closed it after the ticket was answered
+    # The department it pressed let go of the ticket (return, reject, withdraw, merge): the order
+    # ends with it, and a department that takes the ticket later gets orders of its own.
+    void = "void"
+
+
+# Orders that still press their department: at most one per ticket and department.
+LIVE_SUPERVISION = frozenset({SupervisionStatus.open, SupervisionStatus.acknowledged})
+
+
+class VoidReason(StrEnum):
+    """The ticket action by which the department let go of the ticket, ending its order as
+    ``void`` (orders ended by migration 0006 say ``migration`` instead)."""
+
+    returned = "return"
+    rejected = "reject"
+    withdrawn = "withdraw"
+    merged = "merge"

@@ -26,6 +26,7 @@ from backend.events import contract as ev
 from backend.events.contract import Event
 from backend.models import Ticket, TicketDepartment, Unit, User
 from backend.models.enums import Role, UnitKind
+from backend.tickets import roots
 
 TITLE_MAX = 200
 
@@ -109,21 +110,24 @@ def _college_heads(session: Session, college_id: int | None) -> set[int]:
 
 def raisers(session: Session, ticket: Ticket | None) -> set[int]:
     """The college side of a ticket: its submitter (or, without a submitter account, the
-    college's heads), and likewise for every ticket merged into it."""
+    college's heads)."""
     if ticket is None:
         return set()
-    out: set[int] = set()
-    merged = session.execute(
-        sa.select(col(Ticket.submitter_id), col(Ticket.college_id)).where(
-            col(Ticket.merged_into_id) == ticket.id
-        )
-    ).all()
-    for submitter_id, college_id in [(ticket.submitter_id, ticket.college_id), *merged]:
-        if submitter_id is not None:
-            out |= _active_users(session, col(User.id) == submitter_id)
-        else:
-            out |= _college_heads(session, college_id)
-    return out
+    if ticket.submitter_id is not None:
+        return _active_users(session, col(User.id) == ticket.submitter_id)
+    return _college_heads(session, ticket.college_id)
+
+
+def followers(session: Session, ticket: Ticket | None) -> list[Ticket]:
+    """The tickets merged into ``ticket`` (their merge root): their college side reads its
+    answer, and scores, on their own ticket."""
+    if ticket is None:
+        return []
+    return list(
+        session.execute(
+            sa.select(Ticket).where(roots.follows(Ticket, ticket.id)).order_by(col(Ticket.id))
+        ).scalars()
+    )
 
 
 # --- texts -----------------------------------------------------------------------------------
@@ -152,6 +156,17 @@ def audiences(session: Session, settings: Settings, event: Event) -> list[Audien
 
     def a(label: str, body: str, users: set[int]) -> Audience:
         return Audience(Notice(_title(label, event.ticket_code, title), body, link), users)
+
+    def raised(label: str, body: str) -> list[Audience]:
+        """The ticket's college side, and that of every ticket merged into it, each told on
+        (and linked to) their own ticket."""
+        return [a(label, body, raisers(session, ticket))] + [
+            Audience(
+                Notice(_title(label, f.code, f.title), body, f"/tickets/{f.id}"),
+                raisers(session, f),
+            )
+            for f in followers(session, ticket)
+        ]
 
     match event.details:
         case ev.Submitted():
@@ -196,11 +211,7 @@ def audiences(session: Session, settings: Settings, event: Event) -> list[Audien
             return [a(label, body, department(session, [lead]))]
         case ev.Replied(revisit_due_at=due):
             return [
-                a(
-                    "您的意见建议已答复",
-                    "责任部门已答复您反映的问题，请登录查看。",
-                    raisers(session, ticket),
-                ),
+                *raised("您的意见建议已答复", "责任部门已答复您反映的问题，请登录查看。"),
                 a(
                     "工单已答复待回访",
                     "责任部门已答复，请及时回访" + _due(due, tz) + "。",
@@ -208,15 +219,26 @@ def audiences(session: Session, settings: Settings, event: Event) -> list[Audien
                 ),
             ]
         case ev.Revisited(score_due_at=due):
-            return [
-                a(
-                    "请评价办理结果",
-                    "机关党委已回访，请对办理情况进行评价" + _due(due, tz) + "。",
-                    raisers(session, ticket),
-                )
-            ]
+            return raised(
+                "请评价办理结果",
+                "机关党委已回访，请对办理情况进行评价" + _due(due, tz) + "。",
+            )
         case ev.Scored(overall=overall):
             body = f"工单已评价（综合 {overall} 分）并办结。"
+            if ticket is not None and ticket.merge_root_id is not None:
+                # A merged ticket's own score: the department that answered its root reads it
+                # there (the merged ticket is not in the department's scope).
+                root = roots.root_of(session, ticket)
+                told = f"合并到本工单的 {ticket.code} 已由其提出方评价（综合 {overall} 分）。"
+                return [
+                    Audience(
+                        Notice(
+                            _title("收到评价", root.code, root.title), told, f"/tickets/{root.id}"
+                        ),
+                        department(session, [ticket.reply_department_id]),
+                    ),
+                    a("收到评价", body, committee(session)),
+                ]
             return [a("收到评价", body, department(session, [lead]) | committee(session))]
         case ev.Closed():
             return [
@@ -227,21 +249,12 @@ def audiences(session: Session, settings: Settings, event: Event) -> list[Audien
                 )
             ]
         case ev.Rejected():
-            return [
-                a(
-                    "工单不予受理",
-                    "您反映的问题不予受理，理由请登录查看。",
-                    raisers(session, ticket),
-                )
-            ]
+            return raised("工单不予受理", "您反映的问题不予受理，理由请登录查看。")
         case ev.Merged():
-            return [
-                a(
-                    "工单已合并",
-                    "您的工单已与相同问题合并办理，可在原工单中查看答复。",
-                    raisers(session, ticket),
-                )
-            ]
+            return raised(
+                "工单已合并",
+                "您的工单已与相同问题合并办理，答复和回访将在您的工单中显示，届时请评价。",
+            )
         case ev.Urged(auto=auto, department_id=dept):
             body = (
                 "该工单已超过办理时限，系统已自动催办，请尽快办理。"
@@ -291,4 +304,12 @@ def audiences(session: Session, settings: Settings, event: Event) -> list[Audien
             ]
         case ev.SupervisionClosed(department_id=dept):
             return [a("督办单已办结", "机关党委已办结该督办单。", department(session, [dept]))]
+        case ev.SupervisionVoided(department_id=dept):
+            return [
+                a(
+                    "督办单已作废",
+                    "该工单已不由贵单位办理（退单、不予受理、撤回或合并），督办单随之作废。",
+                    department(session, [dept]),
+                )
+            ]
     return []

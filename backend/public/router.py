@@ -21,7 +21,7 @@ from backend.public.schemas import (
     PublicTicketCreate,
     PublicTicketCreated,
 )
-from backend.tickets import closing, context, intake
+from backend.tickets import closing, context, intake, roots
 from backend.tickets.schemas import ScoreBody
 from backend.tickets.transitions import Action, Rel, guard
 
@@ -70,24 +70,18 @@ async def get_public_ctx(session: DbSession, settings: SettingsDep, now: Now) ->
 PublicCtx = Annotated[context.Ctx, Depends(get_public_ctx)]
 
 
-def _resolve(ctx: context.Ctx, code: str) -> tuple[Ticket, Ticket]:
-    """(the code's own ticket, the ticket whose answer it follows: itself or its primary)."""
+def _own(ctx: context.Ctx, code: str) -> Ticket:
     own = intake.ticket_by_tracking_code(ctx.session, code)
     if own is None:
         raise not_found("ticket")
-    effective = own
-    for _ in range(10):  # a merge chain is short; never loop forever on bad data
-        if effective.status != Status.merged or effective.merged_into_id is None:
-            break
-        nxt = ctx.session.get(Ticket, effective.merged_into_id)
-        if nxt is None:
-            break
-        effective = nxt
-    return own, effective
+    return own
 
 
-def _view(ctx: context.Ctx, own: Ticket, t: Ticket) -> PublicTicket:
+def _view(ctx: context.Ctx, own: Ticket) -> PublicTicket:
+    """The code's own ticket, answered by its merge root's reply and revisit (see
+    ``backend.tickets.roots``); the score is always its own."""
     tz = ctx.tz
+    t = roots.root_of(ctx.session, own)
     reply = None
     if t.reply_content is not None and t.replied_at is not None:
         dept = ctx.session.get(Unit, t.reply_department_id) if t.reply_department_id else None
@@ -97,26 +91,33 @@ def _view(ctx: context.Ctx, own: Ticket, t: Ticket) -> PublicTicket:
             department=dept.name if dept else None,
         )
     score = None
-    if t.scored_at is not None and t.score_efficiency is not None:
+    if own.scored_at is not None and own.score_efficiency is not None:
         score = PublicScore(
-            efficiency=t.score_efficiency,
-            handling=t.score_handling or 0,
-            effect=t.score_effect or 0,
-            comment=t.score_comment,
-            scored_at=t.scored_at.astimezone(tz),
+            efficiency=own.score_efficiency,
+            handling=own.score_handling or 0,
+            effect=own.score_effect or 0,
+            comment=own.score_comment,
+            scored_at=own.scored_at.astimezone(tz),
         )
+    can_score = own.status == Status.revisited or (
+        own.status == Status.merged and context.score_refusal(ctx, own) is None
+    )
+    status = own.status
+    if own.status == Status.merged:
+        # Followed through its root until its own score closes it.
+        status = Status.revisited.value if can_score else t.status
     return PublicTicket(
         ticket_code=own.code,
         title=own.title,
         content=own.content,
-        status=t.status,
+        status=status,
         created_at=own.created_at.astimezone(tz),
-        updated_at=t.updated_at.astimezone(tz),
+        updated_at=max(own.updated_at, t.updated_at).astimezone(tz),
         reply=reply,
         revisit_outcome=t.revisit_outcome,
-        reject_reason=own.reject_reason,
+        reject_reason=t.reject_reason,
         score=score,
-        can_score=t.status == Status.revisited,
+        can_score=can_score,
         merged_into=t.code if t is not own else None,
     )
 
@@ -155,15 +156,15 @@ def submit_public_ticket(body: PublicTicketCreate, ctx: PublicCtx) -> PublicTick
 @router.get("/tickets/{code}", response_model=PublicTicket, dependencies=[_code_budget])
 def lookup_public_ticket(code: Code, ctx: PublicCtx) -> PublicTicket:
     """Status and answer of a ticket by its tracking code; nothing about anyone."""
-    own, effective = _resolve(ctx, code)
-    return _view(ctx, own, effective)
+    return _view(ctx, _own(ctx, code))
 
 
 @router.post("/tickets/{code}/score", response_model=PublicTicket, dependencies=[_code_budget])
 def score_public_ticket(code: Code, body: ScoreBody, ctx: PublicCtx) -> PublicTicket:
-    """Score the answer (1–5 on efficiency, handling, effect) once it has been revisited."""
-    own, effective = _resolve(ctx, code)
+    """Score the answer (1–5 on efficiency, handling, effect) once it has been revisited; a
+    merged ticket is scored on its own once the ticket it was merged into is revisited."""
+    own = _own(ctx, code)
     rels = frozenset({Rel.code_holder})
-    guard(Action.score, effective.status, rels)
-    closing.apply_score(ctx, effective, rels, body, via="code")
-    return _view(ctx, own, effective)
+    guard(Action.score, own.status, rels)
+    closing.apply_score(ctx, own, rels, body, via="code")
+    return _view(ctx, own)

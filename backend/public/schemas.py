@@ -45,7 +45,10 @@ class PublicTicket(BaseModel):
     ticket_code: str
     title: str
     content: str
-    status: Status
+    status: Status = Field(
+        description="A merged ticket shows the state of the ticket it follows (revisited while "
+        "it may be scored), until its own score closes it."
+    )
     created_at: datetime
     updated_at: datetime
     reply: PublicReply | None
@@ -54,5 +57,6 @@ class PublicTicket(BaseModel):
     score: PublicScore | None
     can_score: bool
     merged_into: str | None = Field(
-        description="When merged, the answer shown is the primary ticket's; this is its code."
+        description="When merged, the answer shown is that of the root of its merge chain; "
+        "this is its code. The score is the ticket's own."
     )

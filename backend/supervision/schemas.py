@@ -44,6 +44,12 @@ class SupervisionOut(BaseModel):
     closed_by: UserBrief | None
     closed_at: LocalDateTime | None
     close_note: str | None
+    void_reason: str | None = Field(
+        description="void: the ticket action that ended the order (return, reject, withdraw, "
+        "merge) when the department let go of the ticket."
+    )
+    voided_at: LocalDateTime | None
+    voided_by_event_id: int | None = Field(description="The ticket event that ended it.")
     created_at: LocalDateTime
     allowed_actions: list[str]
 

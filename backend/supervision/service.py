@@ -16,7 +16,7 @@ from backend.calendar.workdays import WorkCalendar
 from backend.config import Settings
 from backend.errors import conflict, forbidden, invalid, not_found
 from backend.events import contract as ev
-from backend.events.record import SYSTEM, build, member, write
+from backend.events.record import SYSTEM, Entry, Who, build, member, write
 from backend.models import (
     SupervisionOrder,
     Ticket,
@@ -24,7 +24,7 @@ from backend.models import (
     User,
     table,
 )
-from backend.models.enums import Status, SupervisionStatus
+from backend.models.enums import LIVE_SUPERVISION, Status, SupervisionStatus, VoidReason
 from backend.sla.deadlines import STAGE_ZH, Due, supervision_deadline
 from backend.supervision import permissions
 from backend.supervision.schemas import (
@@ -42,37 +42,44 @@ HELD = frozenset({Status.dispatched.value, Status.accepted.value})
 ANSWERED = frozenset({Status.replied.value, Status.revisited.value, Status.closed.value})
 
 
-def _record(
-    session: Session,
-    ticket: Ticket,
-    details: ev.Details,
-    now: datetime,
-    actor: Subject,
-    note: str | None,
-) -> None:
-    """The timeline event and the outbox event of one step of an order, in its transaction."""
-    entry = build(
+def _entry(
+    ticket: Ticket, details: ev.Details, now: datetime, who: Who, note: str | None = None
+) -> Entry:
+    """The timeline event and the outbox event of one step of an order."""
+    return build(
         ticket,
         details,
-        who=member(actor),
+        who=who,
         now=now,
         from_status=ticket.status,
         to_status=ticket.status,
         internal=True,  # between the committee and the department
         note=note,
     )
-    write(session, [entry], now)
 
 
-def _open_order_ticket_ids(session: Session, ticket_ids: Iterable[int]) -> set[int]:
-    return set(
-        session.execute(
-            sa.select(col(SupervisionOrder.ticket_id)).where(
-                col(SupervisionOrder.ticket_id).in_(list(ticket_ids)),
-                col(SupervisionOrder.status) != SupervisionStatus.closed.value,
-            )
-        ).scalars()
-    )
+def _record(
+    session: Session,
+    ticket: Ticket,
+    details: ev.Details,
+    now: datetime,
+    who: Who,
+    note: str | None,
+) -> None:
+    """One step of an order, written in its transaction."""
+    write(session, [_entry(ticket, details, now, who, note)], now)
+
+
+def _live_orders(session: Session, ticket_ids: Iterable[int]) -> set[tuple[int, int]]:
+    """(ticket, department) of every order that still presses its department. An order is the
+    department's own: one department's order never stands in for, or blocks, another's."""
+    rows = session.execute(
+        sa.select(col(SupervisionOrder.ticket_id), col(SupervisionOrder.department_id)).where(
+            col(SupervisionOrder.ticket_id).in_(list(ticket_ids)),
+            col(SupervisionOrder.status).in_([s.value for s in LIVE_SUPERVISION]),
+        )
+    ).all()
+    return {(t, d) for t, d in rows}
 
 
 def raise_order_rows(
@@ -84,11 +91,15 @@ def raise_order_rows(
     days: int,
 ) -> list[Due]:
     """The supervision sweep's action on the tickets it claimed: one order each, unless the
-    ticket has an order that is not closed yet. Returns the tickets it did nothing for."""
-    busy = _open_order_ticket_ids(session, (d.id for d in rows))
+    department holding the ticket has a live order on it already. Returns the tickets it did
+    nothing for."""
+    live = _live_orders(session, (d.id for d in rows))
     deadline = supervision_deadline(cal, now, settings)
-    skipped = [d for d in rows if d.id in busy or d.lead_department_id is None]
-    todo = [d for d in rows if d.id not in busy and d.lead_department_id is not None]
+    todo: list[Due] = []
+    skipped: list[Due] = []
+    for d in rows:
+        busy = d.lead_department_id is None or (d.id, d.lead_department_id) in live
+        (skipped if busy else todo).append(d)
     if not todo:
         return skipped
     departments = [d.lead_department_id for d in todo if d.lead_department_id is not None]
@@ -196,6 +207,9 @@ def _render(
                 closed_by=people.get(o.closed_by_id) if o.closed_by_id else None,
                 closed_at=o.closed_at,
                 close_note=o.close_note,
+                void_reason=o.void_reason,
+                voided_at=o.voided_at,
+                voided_by_event_id=o.voided_by_event_id,
                 created_at=o.created_at,
                 allowed_actions=permissions.allowed_actions(p, o, t.status in ANSWERED),
             )
@@ -263,8 +277,11 @@ def create_order(
             "Only a ticket a department holds (dispatched or accepted) can be supervised.",
             ticket_status=ticket.status,
         )
-    if _open_order_ticket_ids(session, [body.ticket_id]):
-        raise conflict("supervision_open", "This ticket already has an open supervision order.")
+    if (body.ticket_id, ticket.lead_department_id) in _live_orders(session, [body.ticket_id]):
+        raise conflict(
+            "supervision_open",
+            "The department holding this ticket already has an open supervision order on it.",
+        )
     cal = load_calendar(session, settings)
     deadline = body.deadline
     if deadline is None:
@@ -289,7 +306,7 @@ def create_order(
     details = ev.SupervisionRaised(
         order_id=order.id, department_id=order.department_id, auto=False, deadline=deadline
     )
-    _record(session, ticket, details, now, p, body.reason)
+    _record(session, ticket, details, now, member(p), body.reason)
     session.flush()
     return _render(session, p, [order], now)[0]
 
@@ -324,7 +341,7 @@ def acknowledge(
     session.flush()
     assert order.id is not None
     details = ev.SupervisionAcknowledged(order_id=order.id, department_id=order.department_id)
-    _record(session, ticket, details, now, p, body.plan)
+    _record(session, ticket, details, now, member(p), body.plan)
     session.flush()
     return _render(session, p, [order], now)[0]
 
@@ -354,6 +371,45 @@ def close(
     session.flush()
     assert order.id is not None
     details = ev.SupervisionClosed(order_id=order.id, department_id=order.department_id)
-    _record(session, ticket, details, now, p, body.note)
+    _record(session, ticket, details, now, member(p), body.note)
     session.flush()
     return _render(session, p, [order], now)[0]
+
+
+def void_orders(
+    session: Session, ticket: Ticket, reason: VoidReason, event_id: int, now: datetime
+) -> list[SupervisionOrder]:
+    """The departments that held ``ticket`` let go of it (by ``reason``, the ticket action
+    whose timeline event is ``event_id``): their live orders end as ``void``, each with an
+    internal timeline event and a ``supervision.voided`` outbox event, in the caller's
+    transaction.
+
+    Nobody is named as having voided an order: it follows from the ticket's action, which
+    ``voided_by_event_id`` points to (and a submitter's withdrawal must not name them)."""
+    orders = list(
+        session.execute(
+            sa.select(SupervisionOrder)
+            .where(
+                col(SupervisionOrder.ticket_id) == ticket.id,
+                col(SupervisionOrder.status).in_([s.value for s in LIVE_SUPERVISION]),
+            )
+            .order_by(col(SupervisionOrder.id))
+            .with_for_update()
+        ).scalars()
+    )
+    for order in orders:
+        order.status = SupervisionStatus.void.value
+        order.void_reason = reason.value
+        order.voided_at = now
+        order.voided_by_event_id = event_id
+        order.updated_at = now
+    session.flush()
+    entries = []
+    for order in orders:
+        assert order.id is not None
+        details = ev.SupervisionVoided(
+            order_id=order.id, department_id=order.department_id, reason=reason
+        )
+        entries.append(_entry(ticket, details, now, SYSTEM))
+    write(session, entries, now)
+    return orders

@@ -8,11 +8,13 @@ from typing import Any
 from backend.errors import conflict
 from backend.events import contract as ev
 from backend.models import Ticket
-from backend.models.enums import RevisitOutcome
+from backend.models.enums import RevisitOutcome, Status
+from backend.tickets import roots
 from backend.tickets.context import (
     Ctx,
     begin_action,
     future_deadline,
+    score_refusal,
     scoring_window_over,
     transition,
 )
@@ -106,13 +108,20 @@ def score(ctx: Ctx, ticket_id: int, body: ScoreBody, if_match: str | None) -> di
 def apply_score(
     ctx: Ctx, ticket: Ticket, rels: frozenset[Rel], body: ScoreBody, via: str
 ) -> dict[str, Any]:
-    """The guard has passed; record the score and close the ticket."""
+    """The guard has passed; record the score and close the ticket. A merged ticket's score
+    counts for the department that replied to its root."""
+    refusal = score_refusal(ctx, ticket)
+    if refusal is not None:
+        raise refusal
+    changes = score_changes(ctx, body, via)
+    if ticket.status == Status.merged:
+        changes["reply_department_id"] = roots.root_of(ctx.session, ticket).reply_department_id
     return transition(
         ctx,
         ticket,
         rels,
         Action.score,
-        score_changes(ctx, body, via),
+        changes,
         ev.Scored(
             efficiency=body.efficiency,
             handling=body.handling,

@@ -26,9 +26,9 @@ from backend.events import record as event_record
 from backend.events.contract import ActorKind, Details
 from backend.events.record import CODE_HOLDER, Who, member
 from backend.models import Extension, Ticket, TicketReturn, table
-from backend.models.enums import Anonymity
+from backend.models.enums import Anonymity, Status
 from backend.sla.policies import Levels, levels_for
-from backend.tickets import permissions, views
+from backend.tickets import endings, permissions, roots, views
 from backend.tickets.transitions import TRANSITIONS, Action, Rel, guard, permitted
 
 _tickets = table(Ticket)
@@ -139,6 +139,8 @@ def allowed_actions(ctx: Ctx, ticket: Ticket, rels: frozenset[Rel]) -> list[str]
             continue
         if action is Action.close and not scoring_window_over(ctx, ticket):
             continue
+        if action is Action.score and score_refusal(ctx, ticket) is not None:
+            continue
         out.append(action.value)
     return out
 
@@ -222,8 +224,10 @@ def record_event(
     note: str | None = None,
     internal: bool = False,
     timeline_data: dict[str, Any] | None = None,
-) -> None:
-    """The timeline event and the outbox event of an action, in its transaction."""
+) -> int:
+    """The timeline event and the outbox event of an action, in its transaction; returns the
+    timeline event's id."""
+    assert details.action is not None, details
     entry = event_record.build(
         ticket,
         details,
@@ -235,7 +239,9 @@ def record_event(
         note=note,
         timeline_data=timeline_data,
     )
-    event_record.write(ctx.session, [entry], ctx.now)
+    (event_id,) = event_record.write(ctx.session, [entry], ctx.now)
+    assert event_id is not None
+    return event_id
 
 
 def transition(
@@ -257,7 +263,7 @@ def transition(
     if tr.target is not None:
         changes["status"] = tr.target.value
     _apply(ctx, ticket, changes)
-    record_event(
+    event_id = record_event(
         ctx,
         ticket,
         details,
@@ -268,6 +274,8 @@ def transition(
         internal=internal,
         timeline_data=timeline_data,
     )
+    ctx.session.flush()
+    endings.after_move(ctx, ticket, from_status, action, event_id)
     ctx.session.flush()
     return render(ctx, ticket, rels)
 
@@ -323,6 +331,14 @@ def internal_records(ctx: Ctx, ticket_id: int, model: type[_R], what: str) -> li
             sa.select(model).where(col(model.ticket_id) == ticket_id).order_by(col(model.id))
         ).scalars()
     )
+
+
+def score_refusal(ctx: Ctx, ticket: Ticket) -> Problem | None:
+    """Past the guard, why ``ticket`` cannot be scored now (a merged ticket waits for its
+    root's revisit), or None."""
+    if ticket.status == Status.merged:
+        return roots.merged_score_refusal(ctx.session, ticket, ctx.now)
+    return None
 
 
 def scoring_window_over(ctx: Ctx, ticket: Ticket) -> bool:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend.errors import conflict, invalid
 from backend.events import contract as ev
-from backend.models import Ticket
-from backend.models.enums import Status
+from backend.tickets import roots
 from backend.tickets.context import Ctx, acting, begin_action, record_event, transition
 from backend.tickets.schemas import MergeBody, RejectBody
 from backend.tickets.transitions import Action
@@ -32,22 +30,22 @@ def withdraw(ctx: Ctx, ticket_id: int, if_match: str | None) -> dict[str, Any]:
 
 
 def merge(ctx: Ctx, ticket_id: int, body: MergeBody, if_match: str | None) -> dict[str, Any]:
-    ticket, rels = begin_action(ctx, ticket_id, Action.merge, if_match)
-    if body.primary_id == ticket_id:
-        raise invalid("merge_into_self", "A ticket cannot be merged into itself.")
-    primary = ctx.session.get(Ticket, body.primary_id)
-    if primary is None:
-        raise invalid("unknown_primary", "No such primary ticket.")
-    if primary.status in (Status.closed, Status.rejected, Status.withdrawn, Status.merged):
-        raise conflict("primary_not_open", "The primary ticket is no longer open.")
+    """Merge into the root of ``body.primary_id`` (itself unless it was merged); the tickets
+    that followed this one follow that root from now on."""
+    roots.one_merge_at_a_time(ctx.session)
+    # Locked, like the root: no other action changes either while the merge decides.
+    ticket, rels = begin_action(ctx, ticket_id, Action.merge, if_match, lock=True)
+    primary = roots.merge_target(ctx.session, ticket, body.primary_id)
+    requested = body.primary_id if body.primary_id != primary.id else None
     out = transition(
         ctx,
         ticket,
         rels,
         Action.merge,
-        {"merged_into_id": body.primary_id, "closed_at": ctx.now},
-        ev.Merged(primary_id=body.primary_id, primary_code=primary.code),
+        {"merged_into_id": primary.id, "merge_root_id": primary.id, "closed_at": ctx.now},
+        ev.Merged(primary_id=primary.id, primary_code=primary.code, requested_primary_id=requested),
     )
+    roots.reroot(ctx.session, ticket, primary, ctx.now)
     record_event(
         ctx,
         primary,

@@ -16,6 +16,7 @@ from sqlmodel import col
 from backend.auth.subject import Scope, Subject
 from backend.models import Ticket, TicketDepartment
 from backend.models.enums import Anonymity
+from backend.tickets import roots
 from backend.tickets.transitions import Rel
 
 _child = aliased(Ticket, name="merged_child")
@@ -54,9 +55,9 @@ def visible_clause(p: Subject) -> sa.ColumnElement[bool]:
             col(TicketDepartment.department_id) == _unit(p),
         )
     if p.is_college:
-        # A college also follows the primary that its own ticket was merged into.
+        # A college also follows the merge root of its own merged tickets.
         via_merge = sa.exists().where(
-            col(_child.merged_into_id) == col(Ticket.id), _college_own(p, _child)
+            roots.follows(_child, col(Ticket.id)), _college_own(p, _child)
         )
         return sa.or_(_college_own(p, Ticket), via_merge)
     return sa.false()
@@ -93,7 +94,7 @@ def relations(session: Session, p: Subject, ticket: Ticket) -> frozenset[Rel]:
             rels.add(Rel.college_head)
         merged = session.execute(
             sa.select(sa.literal(1))
-            .where(col(_child.merged_into_id) == ticket.id, _college_own(p, _child))
+            .where(roots.follows(_child, ticket.id), _college_own(p, _child))
             .limit(1)
         ).first()
         if merged is not None:
@@ -118,7 +119,7 @@ def raised_through(
     if Rel.merged_submitter in rels:
         through += session.execute(
             sa.select(Ticket)
-            .where(col(Ticket.merged_into_id) == ticket.id, _college_own(p, Ticket))
+            .where(roots.follows(Ticket, ticket.id), _college_own(p, Ticket))
             .order_by(col(Ticket.id))
         ).scalars()
     return through

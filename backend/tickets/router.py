@@ -213,6 +213,8 @@ def _extension_out(ctx: context.Ctx, e: Extension) -> ExtensionOut:
         decided_at=views.localize(e.decided_at, ctx.tz),
         decision_note=e.decision_note,
         new_reply_due_at=views.localize(e.new_reply_due_at, ctx.tz),
+        superseded_at=views.localize(e.superseded_at, ctx.tz),
+        superseded_by=e.superseded_by,
         created_at=e.created_at.astimezone(ctx.tz),
     )
 

@@ -10,6 +10,7 @@ from backend.core.inputs import Id, Instant, MultiLine, OneLine, RequestBody
 from backend.models.enums import (
     Anonymity,
     Channel,
+    ExtensionStatus,
     ReturnReason,
     RevisitMethod,
     RevisitOutcome,
@@ -111,7 +112,10 @@ class TicketOut(BaseModel):
     revisit: RevisitOut | None
     score: ScoreOut | None
     reject_reason: str | None
-    merged_into: TicketRef | None
+    merged_into: TicketRef | None = Field(
+        description="A merged ticket: the root of its merge chain, whose reply, revisit and "
+        "scoring window it shows (`reply`, `revisit`, `score_due_at`)."
+    )
     return_count: int
     reopen_count: int
     extension_count: int
@@ -212,11 +216,17 @@ class ExtensionOut(BaseModel):
     id: int
     days: int
     reason: str
-    status: str
+    status: ExtensionStatus
     requested_by: UserBrief | None
     decided_at: datetime | None
     decision_note: str | None
     new_reply_due_at: datetime | None
+    superseded_at: datetime | None = Field(
+        description="superseded: when the ticket left `accepted` undecided."
+    )
+    superseded_by: str | None = Field(
+        description="superseded: the ticket action that took it out of `accepted` (e.g. reply)."
+    )
     created_at: datetime
 
 

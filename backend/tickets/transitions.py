@@ -25,7 +25,7 @@ class Rel(StrEnum):
     former_department = "former_department"  # was lead/assisting: may still read
     submitter = "submitter"
     college_head = "college_head"  # head of the ticket's college
-    merged_submitter = "merged_submitter"  # raised a ticket merged into this one
+    merged_submitter = "merged_submitter"  # raised a ticket merged into this one: may read it
     code_holder = "code_holder"  # holds the tracking code (no account)
 
 
@@ -73,13 +73,14 @@ TRANSITIONS: dict[Action, Transition] = {
     Action.reply: _t({S.accepted}, S.replied, Rel.lead),
     Action.revisit: _t({S.replied}, S.revisited, Rel.committee),
     Action.reopen: _t({S.replied, S.revisited}, S.dispatched, Rel.committee),
+    # A merged ticket is scored on its own, once its merge root is revisited (see
+    # backend.tickets.roots); a merged ticket's submitter reads the root but never scores it.
     Action.score: _t(
-        {S.revisited},
+        {S.revisited, S.merged},
         S.closed,
         Rel.committee,
         Rel.submitter,
         Rel.college_head,
-        Rel.merged_submitter,
         Rel.code_holder,
     ),
     Action.close: _t({S.revisited}, S.closed, Rel.committee),

@@ -15,7 +15,7 @@ from backend.calendar.workdays import WorkCalendar
 from backend.events import contract
 from backend.models import Category, Ticket, TicketDepartment, TicketEvent, Unit, User
 from backend.models.enums import Status
-from backend.tickets import permissions
+from backend.tickets import permissions, roots
 from backend.tickets.schemas import (
     CategoryBrief,
     EventOut,
@@ -113,29 +113,31 @@ def ticket_out(
             ).scalars()
         )
     category = session.get(Category, ticket.category_id) if ticket.category_id else None
-    merged_into = session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None
+    # A merged ticket is answered by its merge root: its reply, revisit and scoring window.
+    answer = roots.root_of(session, ticket)
+    merged_into = answer if answer is not ticket else None
     show_submitter = permissions.can_see_submitter(ticket, rels)
     dues = {
         "dispatch_due_at": ticket.dispatch_due_at,
         "accept_due_at": ticket.accept_due_at,
         "reply_due_at": ticket.reply_due_at,
         "revisit_due_at": ticket.revisit_due_at,
-        "score_due_at": ticket.score_due_at,
+        "score_due_at": answer.score_due_at,
     }
     reply = None
-    if ticket.reply_content is not None and ticket.replied_at is not None:
+    if answer.reply_content is not None and answer.replied_at is not None:
         reply = ReplyOut(
-            content=ticket.reply_content,
-            replied_at=ticket.replied_at.astimezone(tz),
-            department=unit_brief(session, ticket.reply_department_id),
+            content=answer.reply_content,
+            replied_at=answer.replied_at.astimezone(tz),
+            department=unit_brief(session, answer.reply_department_id),
         )
     revisit = None
-    if ticket.revisit_outcome and ticket.revisit_method and ticket.revisited_at:
+    if answer.revisit_outcome and answer.revisit_method and answer.revisited_at:
         revisit = RevisitOut(
-            method=ticket.revisit_method,
-            outcome=ticket.revisit_outcome,
-            note=ticket.revisit_note,
-            revisited_at=ticket.revisited_at.astimezone(tz),
+            method=answer.revisit_method,
+            outcome=answer.revisit_outcome,
+            note=answer.revisit_note,
+            revisited_at=answer.revisited_at.astimezone(tz),
         )
     score = None
     if ticket.score_overall is not None and ticket.scored_at is not None:
@@ -172,7 +174,7 @@ def ticket_out(
         reply=reply,
         revisit=revisit,
         score=score,
-        reject_reason=ticket.reject_reason,
+        reject_reason=answer.reject_reason,
         merged_into=TicketRef(
             id=merged_into.id,
             code=merged_into.code,

@@ -114,6 +114,26 @@ describe('TicketDetailView', () => {
     expect(w.find('[data-test=ticket-content]').text()).toContain('<img src=x onerror=alert(1)>')
     expect(w.find('[data-test=ticket-content] img').exists()).toBe(false)
   })
+
+  it("answers a merged ticket with its root's reply and offers its own score", async () => {
+    const MERGED = {
+      ...CLOSED,
+      id: 43,
+      status: 'merged',
+      score: null,
+      merged_into: { id: 42, code: CLOSED.code, title: CLOSED.title, status: 'revisited' },
+      allowed_actions: ['score'],
+    }
+    const w = await mountDetail((c) => {
+      if (c.path === '/api/v1/tickets/42') return json(MERGED)
+      if (c.path === '/api/v1/tickets/42/events') return json([])
+      if (c.path === '/api/v1/tickets/42/attachments') return json([])
+      return problem(404, 'not_found', c.path)
+    })
+    expect(w.find('[data-test=merged-note]').text()).toContain('回访后请在本工单评价')
+    expect(w.find('[data-test=revisit]').exists()).toBe(true)
+    expect(w.find('[data-action=score]').exists()).toBe(true)
+  })
 })
 
 describe('PublicLookupView scoring', () => {

@@ -68,6 +68,7 @@ describe('supervision orders', () => {
     expect(orderTagType({ status: 'open', overdue: false })).toBe('warning')
     expect(orderTagType({ status: 'acknowledged', overdue: false })).toBe('info')
     expect(orderTagType({ status: 'closed', overdue: false })).toBe('success')
+    expect(orderTagType({ status: 'void', overdue: false })).toBe('info')
   })
 })
 
@@ -102,13 +103,20 @@ describe('routes', () => {
 })
 
 describe('canRaiseSupervision', () => {
-  it('allows an order while a department holds the ticket and none is open', () => {
-    expect(canRaiseSupervision('dispatched', [])).toBe(true)
-    expect(canRaiseSupervision('accepted', [{ status: 'closed' }])).toBe(true)
+  const held = (status: string, lead: number | null = 5) => ({ status, lead_department: lead == null ? null : { id: lead } })
+  const order = (status: 'open' | 'acknowledged' | 'closed' | 'void', department = 5) => ({ status, department: { id: department } })
+  it('allows an order while a department holds the ticket and has none live', () => {
+    expect(canRaiseSupervision(held('dispatched'), [])).toBe(true)
+    expect(canRaiseSupervision(held('accepted'), [order('closed')])).toBe(true)
+    expect(canRaiseSupervision(held('accepted'), [order('void')])).toBe(true)
   })
-  it('refuses while an order is open or acknowledged, or the department does not hold it', () => {
-    expect(canRaiseSupervision('accepted', [{ status: 'open' }])).toBe(false)
-    expect(canRaiseSupervision('accepted', [{ status: 'acknowledged' }])).toBe(false)
-    for (const s of ['submitted', 'replied', 'revisited', 'closed']) expect(canRaiseSupervision(s, [])).toBe(false)
+  it("ignores another department's orders: the one that returned the ticket", () => {
+    expect(canRaiseSupervision(held('dispatched', 7), [order('open', 5), order('acknowledged', 5)])).toBe(true)
+  })
+  it('refuses while its order is open or acknowledged, or no department holds the ticket', () => {
+    expect(canRaiseSupervision(held('accepted'), [order('open')])).toBe(false)
+    expect(canRaiseSupervision(held('accepted'), [order('acknowledged')])).toBe(false)
+    expect(canRaiseSupervision(held('dispatched', null), [])).toBe(false)
+    for (const s of ['submitted', 'replied', 'revisited', 'closed']) expect(canRaiseSupervision(held(s), [])).toBe(false)
   })
 })

@@ -39,7 +39,7 @@ from sqlmodel import col
 from backend import migrate
 from backend.config import Settings
 from backend.db import make_engine, session_scope
-from backend.models import OutboxMessage, Ticket, TicketDepartment, TicketEvent
+from backend.models import OutboxMessage, SupervisionOrder, Ticket, TicketDepartment, TicketEvent
 from backend.models.enums import Role, UnitKind
 from tests import pg_probe
 from tests.conftest import BACKEND, TEST_SECRET, create_pg_database, drop_pg_database, pg_url
@@ -412,3 +412,76 @@ def test_more_concurrent_writes_than_connections_all_succeed(deployment: Deploym
     ]
     codes = {r.json()["code"] for r in responses}
     assert len(codes) == racers
+
+
+def _mixed_race(d: Deployment, calls: list[tuple[str, str, Any]]) -> list[httpx.Response]:
+    """Each (side, path, body) POSTed at the same instant on its own connection."""
+    barrier = threading.Barrier(len(calls), timeout=STARTUP_LIMIT_S)
+
+    def one(i: int) -> httpx.Response:
+        side, path, body = calls[i]
+        with httpx.Client(base_url=d.api, timeout=60) as c:
+            assert c.get("/health").status_code == 200
+            barrier.wait()
+            return c.post(path, headers=d.headers(side, i), json=body)
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(one, range(len(calls))))
+
+
+def test_crossing_merges_never_make_a_cycle(deployment: Deployment) -> None:
+    """A into B and B into A at once (issue 8, defect 3): one merge wins, the other side is
+    refused, and the winner's root is a ticket that is not merged."""
+    d = deployment
+    a, b = d.submitted_ticket()["id"], d.submitted_ticket()["id"]
+    pairs = [(a, b), (b, a)]
+    responses = _mixed_race(
+        d,
+        [
+            ("committee", f"/tickets/{pairs[i % 2][0]}/merge", {"primary_id": pairs[i % 2][1]})
+            for i in range(RACERS)
+        ],
+    )
+    statuses = Counter(r.status_code for r in responses)
+    assert statuses == {200: 1, 409: RACERS - 1}, [r.text[:200] for r in responses]
+    codes = {r.json()["code"] for r in responses if r.status_code == 409}
+    assert codes <= LOSER_CODES | {"merge_cycle"}, codes
+    with Session(d.engine) as s:
+        rows = {
+            t.id: (t.status, t.merge_root_id)
+            for t in s.execute(sa.select(Ticket).where(col(Ticket.id).in_([a, b]))).scalars()
+        }
+    assert sorted(rows.values(), key=str) in (
+        [("merged", b), ("submitted", None)],
+        [("merged", a), ("submitted", None)],
+    ), rows
+    assert sum(_events(d, t, "merge") for t in (a, b)) == 1
+
+
+def test_a_return_racing_new_orders_leaves_no_live_order(deployment: Deployment) -> None:
+    """The lead department returns the ticket while the committee raises supervision orders on
+    it (issue 8, defect 1): whatever order got in before the return is void, none after."""
+    d = deployment
+    tid = d.dispatched_ticket()["id"]
+    order = {"ticket_id": tid, "reason": "并发督办"}
+    give_back = {"reason_code": "not_our_remit", "reason": "不属于本部门职责"}
+    calls: list[tuple[str, str, Any]] = [("dept", f"/tickets/{tid}/return", give_back)]
+    calls += [("committee", "/supervision-orders", order) for _ in range(RACERS - 1)]
+    responses = _mixed_race(d, calls)
+    assert responses[0].status_code == 200, responses[0].text
+    raised = [r for r in responses[1:] if r.status_code == 201]
+    assert len(raised) <= 1
+    refused = {r.json()["code"] for r in responses[1:] if r.status_code != 201}
+    assert refused <= {"supervision_open", "not_with_department"}, refused
+    with Session(d.engine) as s:
+        orders = s.execute(
+            sa.select(col(SupervisionOrder.status), col(SupervisionOrder.voided_by_event_id)).where(
+                col(SupervisionOrder.ticket_id) == tid
+            )
+        ).all()
+        returned = s.execute(
+            sa.select(col(TicketEvent.id)).where(
+                col(TicketEvent.ticket_id) == tid, col(TicketEvent.action) == "return"
+            )
+        ).scalar_one()
+    assert [tuple(o) for o in orders] == [("void", returned)] * len(raised)

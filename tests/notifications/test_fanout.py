@@ -12,6 +12,7 @@ from sqlmodel import col
 from backend.core.clock import FrozenClock
 from backend.events import contract as ev
 from backend.models import Notification, OutboxDelivery, OutboxMessage
+from backend.models.enums import VoidReason
 from backend.worker.runner import Worker
 from tests.delivery import last_notification_id, notified, pending, queue_typed
 from tests.factories import World, create_user
@@ -219,6 +220,10 @@ def test_clock_and_supervision_events(
             COMMITTEE,
         ),
         "supervision.closed": (ev.SupervisionClosed(order_id=1, department_id=dept), DEPT_LEAD),
+        "supervision.voided": (
+            ev.SupervisionVoided(order_id=1, department_id=dept, reason=VoidReason.returned),
+            DEPT_LEAD,
+        ),
     }
     for topic, (details, who) in expected.items():
         queue_typed(db, details, clock.now(), ticket_id=t["id"])

@@ -62,7 +62,7 @@ class Spec:
 
 def sees(role: str, spec: Spec, specs: list[Spec]) -> bool:
     """DOMAIN.md: the committee sees all; a department what it is or was on; a college head the
-    college's tickets; college staff their own; both also the primary their ticket merged into."""
+    college's tickets; college staff their own; both also the merge root of their merged ones."""
     kind, unit, head = STANDING[role]
     if kind == "committee":
         return True
@@ -632,7 +632,10 @@ def test_internal_notes_are_hidden_from_the_college(world: World) -> None:
         assert world.ok(role, "GET", f"/tickets/{tid}")["handler"] is None
 
 
-def test_merged_submitter_follows_the_primary_and_scores_once(world: World) -> None:
+def test_merged_submitter_follows_the_root_and_scores_their_own_ticket(world: World) -> None:
+    """DOMAIN (merge row): the merged ticket's submitter reads the root's reply and revisit and
+    scores on their *own* ticket; only the root's submitter scores and closes the root.
+    (Issue 8, defect 3: the merged submitter used to score, and close, the root.)"""
     primary = world.submit(role="college_other_staff", title="二号教学楼电梯故障")
     pid = primary["id"]
     world.ok(
@@ -660,35 +663,45 @@ def test_merged_submitter_follows_the_primary_and_scores_once(world: World) -> N
 
     world.ok("dept_lead_staff", "POST", f"/tickets/{pid}/accept")
     world.ok("dept_lead_staff", "POST", f"/tickets/{pid}/reply", json={"content": "已维修完毕。"})
-    early = world.call(
-        "college_staff",
-        "POST",
-        f"/tickets/{pid}/score",
-        json={"efficiency": 4, "handling": 4, "effect": 4},
-    )
-    assert early.status_code == 409
-    assert early.json()["code"] == "invalid_state"
+    score = {"efficiency": 4, "handling": 4, "effect": 4}
+    r = world.call("college_staff", "POST", f"/tickets/{mine['id']}/score", json=score)
+    assert (r.status_code, r.json()["code"]) == (409, "root_not_revisited")
+    mine_now = world.ok("college_staff", "GET", f"/tickets/{mine['id']}")
+    assert mine_now["reply"]["content"] == "已维修完毕。"
+    assert "score" not in mine_now["allowed_actions"]
     world.ok(
         "committee_staff",
         "POST",
         f"/tickets/{pid}/revisit",
         json={"method": "phone", "outcome": "resolved"},
     )
-    assert "score" in world.ok("college_staff", "GET", f"/tickets/{pid}")["allowed_actions"]
+    # The root is not theirs to score: refused by role, not offered.
+    assert "score" not in world.ok("college_staff", "GET", f"/tickets/{pid}")["allowed_actions"]
+    r = world.call("college_staff", "POST", f"/tickets/{pid}/score", json=score)
+    assert (r.status_code, r.json()["code"]) == (403, "action_forbidden")
+    mine_now = world.ok("college_staff", "GET", f"/tickets/{mine['id']}")
+    assert "score" in mine_now["allowed_actions"]
+    assert mine_now["revisit"]["outcome"] == "resolved"
+    root = world.ok("committee_staff", "GET", f"/tickets/{pid}")
+    assert mine_now["score_due_at"] == root["score_due_at"]  # the root's window
+
     scored = world.ok(
         "college_staff",
         "POST",
-        f"/tickets/{pid}/score",
+        f"/tickets/{mine['id']}/score",
         json={"efficiency": 4, "handling": 5, "effect": 4},
     )
     assert scored["status"] == "closed"
     assert scored["score"]["overall"] == 4
     assert scored["score"]["via"] == "college"
-    again = world.call(
+    assert scored["reply"]["department"]["id"] == world.dept_lead.id
+    # The root is still the root's own submitter's to score, and theirs alone.
+    assert world.ok("committee_staff", "GET", f"/tickets/{pid}")["status"] == "revisited"
+    root_scored = world.ok(
         "college_other_staff",
         "POST",
         f"/tickets/{pid}/score",
-        json={"efficiency": 1, "handling": 1, "effect": 1},
+        json={"efficiency": 2, "handling": 2, "effect": 2},
     )
-    assert again.status_code == 409
-    assert world.ok("committee_staff", "GET", f"/tickets/{pid}")["score"]["overall"] == 4
+    assert root_scored["score"]["overall"] == 2
+    assert world.ok("college_staff", "GET", f"/tickets/{mine['id']}")["score"]["overall"] == 4

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col
@@ -147,3 +148,36 @@ def test_a_merged_submitter_acting_on_the_root_stays_unnamed(
         for name in _names(staff):
             assert name not in text, (role, name)
     assert dict(_payload_actors(db, root["id"]))["ticket.score"].user_id is None
+
+
+@pytest.mark.parametrize(
+    ("anonymity", "scorer"),
+    [("department", "college_staff"), ("full", "college_head"), ("named", "college_staff")],
+)
+def test_a_merged_submitter_scoring_their_own_ticket_carries_its_anonymity(
+    world: World, db: Session, worker: Worker, anonymity: str, scorer: str
+) -> None:
+    """A merged ticket is scored on its own ticket (defect 3); the score event there carries
+    that ticket's anonymity, and what the department reads of it on the root names nobody."""
+    w = world
+    person = w[scorer].user
+    root = w.submit("college_other_staff", anonymity="named")
+    child = w.submit("college_staff", anonymity=anonymity)
+    w.ok(
+        "committee_staff", "POST", f"/tickets/{child['id']}/merge", json={"primary_id": root["id"]}
+    )
+    _to_revisited(w, root["id"])
+    w.ok(scorer, "POST", f"/tickets/{child['id']}/score", json=SCORE)
+    worker.drain()
+
+    [actor] = [a for topic, a in _payload_actors(db, child["id"]) if topic == "ticket.score"]
+    assert actor.user_id == (person.id if anonymity == "named" else None)
+    # The department hears of the score on the root; nothing there names who scored.
+    for role in ("dept_lead_staff", "dept_lead_head", "college_other_head"):
+        text = _read_as(w, role, root["id"])
+        assert "收到评价" in text or role == "college_other_head"
+        for name in _names(person):
+            assert name not in text, (role, name)
+    events = w.ok("committee_staff", "GET", f"/tickets/{child['id']}/events")
+    committee = json.dumps(events, ensure_ascii=False)
+    assert (person.display_name in committee) == (anonymity != "full")

@@ -15,7 +15,7 @@ allowed role act on a ticket of its own. ``test_allowed_actions_match_the_table`
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -113,8 +113,13 @@ RULES: dict[str, Rule] = {
     "reply": Rule(_fs("accepted"), _fs("lead"), "replied"),
     "revisit": Rule(_fs("replied"), _fs("committee"), "revisited"),
     "reopen": Rule(_fs("replied", "revisited"), _fs("committee"), "dispatched"),
+    # The merge row: a merged ticket is scored on its own by its own submitter side, once the
+    # ticket it was merged into (its root) is revisited; the root's merged submitters read the
+    # root but do not score it (issue 8, defect 3).
     "score": Rule(
-        _fs("revisited"), _fs("committee", "submitter", "college_head", CODE_HOLDER), "closed"
+        _fs("revisited", "merged"),
+        _fs("committee", "submitter", "college_head", CODE_HOLDER),
+        "closed",
     ),
     "close": Rule(_fs("revisited"), _fs("committee"), "closed"),
     "reject": Rule(_fs("submitted"), _fs("committee"), "rejected"),
@@ -291,12 +296,23 @@ def build(
     return b
 
 
+def revisit_root(w: World, b: Built) -> None:
+    """Bring the dispatched primary of the merged ``b`` (its merge root) to revisited."""
+    [root] = b.related
+    w.ok("dept_lead_staff", "POST", f"/tickets/{root}/accept")
+    w.ok("dept_lead_staff", "POST", f"/tickets/{root}/reply", json={"content": "已处理。"})
+    revisit = {"method": "phone", "outcome": "resolved"}
+    w.ok("committee_staff", "POST", f"/tickets/{root}/revisit", json=revisit)
+
+
 def prepare(w: World, db: Session, action: str, state: str, *, returned: bool = False) -> Built:
     """The ticket for one (action, state) case, with what the action needs to be possible."""
     b = build(w, db, state, returned=returned)
     if action == "decide_extension" and state == "accepted":
         ext = w.ok("dept_lead_staff", "POST", f"/tickets/{b.id}/extensions", json=EXTENSION_BODY)
         b.extension_id = ext["id"]
+    if action == "score" and state == "merged":
+        revisit_root(w, b)
     return b
 
 
@@ -494,8 +510,8 @@ def refresh_sessions(w: World, db: Session) -> None:
 
 
 # Actions whose offer depends on more than state and role: a pending extension, an unjudged
-# return, the end of the scoring window.
-CONDITIONAL = frozenset({"decide_extension", "judge_return", "close"})
+# return, the end of the scoring window, a merged ticket's revisited root.
+CONDITIONAL = frozenset({"decide_extension", "judge_return", "close", "score"})
 DEPARTMENT_ROLES = ("dept_lead_head", "dept_lead_staff", "dept_assist_staff", "dept_other_staff")
 
 
@@ -512,6 +528,9 @@ def refused_cells(
                     # The committee passes the guard in every state; with no return to judge,
                     # the return id in the path is simply not found.
                     cells.append((action, role, 404, "not_found"))
+                if action == "score" and state == "merged":
+                    # build() merges into a dispatched primary: its root is not revisited yet.
+                    cells.append((action, role, 409, "root_not_revisited"))
                 continue  # allowed: see test_allowed_action
             cells.append((action, role, status, PROBLEM_CODES[status]))
     return cells
@@ -575,6 +594,8 @@ def test_allowed_actions_match_the_table(
     ``returned``. A role that may not see the ticket gets 404 from GET too."""
     b = build(world, db, state, returned=returned)
     not_offered_here = {"decide_extension", "close"} | (set() if returned else {"judge_return"})
+    if state == "merged":
+        not_offered_here.add("score")  # its root (the primary) is not revisited yet
     for role in ROLES:
         seen = allowed_actions(world, role, b.id)
         if not relations(role, state, returned=returned):
@@ -662,8 +683,9 @@ def test_code_holder_column(world: World, db: Session, state: str, origin: str) 
     """The code holder may score once the ticket is revisited; not before, not after. The code
     comes from a fully anonymous college ticket (``tracking_code``) or the public form (``code``).
 
-    A merged ticket's code follows its primary (here: dispatched), so scoring it is refused for
-    the primary's state.
+    A merged ticket's code scores its own ticket once the primary it follows (here: dispatched)
+    is revisited, so scoring it is refused until then (see test_merged_submitters_score_their_
+    own_tickets for the rest).
     """
     b = build(world, db, state, full=True, public=origin == "public")
     assert b.tracking_code
@@ -674,9 +696,13 @@ def test_code_holder_column(world: World, db: Session, state: str, origin: str) 
     assert snapshot(db, b.id) == before
 
     status = expected_status("score", state, CODE_HOLDER)
+    code = PROBLEM_CODES.get(status)
+    if state == "merged":
+        status, code = 409, "root_not_revisited"
     r = public_score(client, b.tracking_code)
     if status >= 300:
-        assert_problem(r, status, PROBLEM_CODES[status])
+        assert code is not None
+        assert_problem(r, status, code)
         assert snapshot(db, b.id) == before
         assert [snapshot(db, t) for t in b.related] == related_before
         return
@@ -710,36 +736,82 @@ def test_tracking_code_opens_nothing_but_score(world: World, db: Session) -> Non
     assert snapshot(db, b.id) == before
 
 
-def test_merged_submitters_score_the_primary(world: World, db: Session) -> None:
-    """DOMAIN: the merged ticket's submitter keeps the right to read the answer and to score:
-    a colleague whose ticket was merged (no relation to the primary otherwise) and a tracking
-    code holder both follow the primary; the first score closes it for both."""
+def test_merged_submitters_score_their_own_tickets(
+    world: World, db: Session, clock: FrozenClock
+) -> None:
+    """DOMAIN (merge row): each merged ticket's submitter side scores their **own** ticket, once
+    the root is revisited and inside the root's scoring window; only the root's own submitter
+    side scores and closes the root. Refusals change nothing, on either ticket."""
     primary = build(world, db, "accepted")
     by_code = world.submit(anonymity="full")
     by_colleague = world.submit(role="college_staff2")
-    for dup in (by_code, by_colleague):
+    late = world.submit(role="college_other_staff")
+    for dup in (by_code, by_colleague, late):
         merge = {"primary_id": primary.id}
         world.ok("committee_staff", "POST", f"/tickets/{dup['id']}/merge", json=merge)
     world.ok("dept_lead_staff", "POST", f"/tickets/{primary.id}/reply", json={"content": "已处理"})
 
-    before = snapshot(db, primary.id)
-    assert_problem(public_score(world.client, by_code["tracking_code"]), 409, "invalid_state")
-    r = world.call("college_staff2", "POST", f"/tickets/{primary.id}/score", json=SCORE_BODY)
-    assert_problem(r, 409, "invalid_state")
-    assert snapshot(db, primary.id) == before
+    def refused(call: Callable[[], Response], status: int, code: str, *ids: int) -> None:
+        before = [snapshot(db, i) for i in ids]
+        assert_problem(call(), status, code)
+        assert [snapshot(db, i) for i in ids] == before
+
+    def own_score(ticket_id: int) -> Response:
+        return world.call("college_staff2", "POST", f"/tickets/{ticket_id}/score", json=SCORE_BODY)
+
+    colleague = by_colleague["id"]
+    refused(
+        lambda: public_score(world.client, by_code["tracking_code"]),
+        409,
+        "root_not_revisited",
+        by_code["id"],
+        primary.id,
+    )
+    refused(lambda: own_score(colleague), 409, "root_not_revisited", colleague, primary.id)
 
     revisit = {"method": "online", "outcome": "resolved"}
     world.ok("committee_staff", "POST", f"/tickets/{primary.id}/revisit", json=revisit)
-    assert "score" in (allowed_actions(world, "college_staff2", primary.id) or [])
-    r = world.call("college_staff2", "POST", f"/tickets/{primary.id}/score", json=SCORE_BODY)
+    # The root is read by the merged submitter, never scored by them.
+    assert "score" not in (allowed_actions(world, "college_staff2", primary.id) or ["?"])
+    refused(lambda: own_score(primary.id), 403, "action_forbidden", primary.id)
+    assert "score" in (allowed_actions(world, "college_staff2", colleague) or [])
+
+    r = own_score(colleague)
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "closed"
+    row = snapshot(db, colleague)["ticket"]
+    assert (row["status"], row["scored_via"]) == ("closed", "college")
+    assert row["reply_department_id"] == world.dept_lead.id  # counts for who answered the root
+    assert snapshot(db, primary.id)["ticket"]["status"] == "revisited"
 
-    before = snapshot(db, primary.id)
+    # The root's own submitter closes the root; the code holder still scores its own ticket,
+    # inside the root's scoring window.
+    world.ok("college_staff", "POST", f"/tickets/{primary.id}/score", json=SCORE_BODY)
     r = public_score(world.client, by_code["tracking_code"])
-    assert_problem(r, 409, "invalid_state")
-    assert snapshot(db, primary.id) == before
-    assert before["ticket"]["scored_via"] == "college"
+    assert r.status_code == 200, r.text
+    assert (r.json()["status"], r.json()["can_score"]) == ("closed", False)
+    assert snapshot(db, by_code["id"])["ticket"]["scored_via"] == "code"
+    refused(
+        lambda: public_score(world.client, by_code["tracking_code"]),
+        409,
+        "invalid_state",
+        by_code["id"],
+    )
+
+    # After the root's window the last one can no longer score; its ticket stays merged.
+    clock.advance(timedelta(days=30))
+    refresh_sessions(world, db)
+    assert "score" not in (allowed_actions(world, "college_other_staff", late["id"]) or ["?"])
+    refused(
+        lambda: world.call(
+            "college_other_staff", "POST", f"/tickets/{late['id']}/score", json=SCORE_BODY
+        ),
+        409,
+        "scoring_window_over",
+        late["id"],
+        primary.id,
+    )
+    assert snapshot(db, late["id"])["ticket"]["status"] == "merged"
 
 
 # --- focused: If-Match, repeats, versions, one event and one outbox row per action -------------

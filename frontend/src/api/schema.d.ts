@@ -720,7 +720,8 @@ export interface paths {
         put?: never;
         /**
          * Score Public Ticket
-         * @description Score the answer (1–5 on efficiency, handling, effect) once it has been revisited.
+         * @description Score the answer (1–5 on efficiency, handling, effect) once it has been revisited; a
+         *     merged ticket is scored on its own once the ticket it was merged into is revisited.
          */
         post: operations["score_public_ticket"];
         delete?: never;
@@ -1264,8 +1265,7 @@ export interface components {
             days: number;
             /** Reason */
             reason: string;
-            /** Status */
-            status: string;
+            status: components["schemas"]["ExtensionStatus"];
             requested_by: components["schemas"]["UserBrief"] | null;
             /** Decided At */
             decided_at: string | null;
@@ -1274,11 +1274,26 @@ export interface components {
             /** New Reply Due At */
             new_reply_due_at: string | null;
             /**
+             * Superseded At
+             * @description superseded: when the ticket left `accepted` undecided.
+             */
+            superseded_at: string | null;
+            /**
+             * Superseded By
+             * @description superseded: the ticket action that took it out of `accepted` (e.g. reply).
+             */
+            superseded_by: string | null;
+            /**
              * Created At
              * Format: date-time
              */
             created_at: string;
         };
+        /**
+         * ExtensionStatus
+         * @enum {string}
+         */
+        ExtensionStatus: "pending" | "approved" | "denied" | "superseded";
         /** MarkedRead */
         MarkedRead: {
             /**
@@ -1475,6 +1490,7 @@ export interface components {
             title: string;
             /** Content */
             content: string;
+            /** @description A merged ticket shows the state of the ticket it follows (revisited while it may be scored), until its own score closes it. */
             status: components["schemas"]["Status"];
             /**
              * Created At
@@ -1495,7 +1511,7 @@ export interface components {
             can_score: boolean;
             /**
              * Merged Into
-             * @description When merged, the answer shown is the primary ticket's; this is its code.
+             * @description When merged, the answer shown is that of the root of its merge chain; this is its code. The score is the ticket's own.
              */
             merged_into: string | null;
         };
@@ -1859,6 +1875,18 @@ export interface components {
             /** Close Note */
             close_note: string | null;
             /**
+             * Void Reason
+             * @description void: the ticket action that ended the order (return, reject, withdraw, merge) when the department let go of the ticket.
+             */
+            void_reason: string | null;
+            /** Voided At */
+            voided_at: string | null;
+            /**
+             * Voided By Event Id
+             * @description The ticket event that ended it.
+             */
+            voided_by_event_id: number | null;
+            /**
              * Created At
              * Format: date-time
              */
@@ -1880,7 +1908,7 @@ export interface components {
          * SupervisionStatus
          * @enum {string}
          */
-        SupervisionStatus: "open" | "acknowledged" | "closed";
+        SupervisionStatus: "open" | "acknowledged" | "closed" | "void";
         /**
          * TicketCounts
          * @description How many tickets the caller may see, by state, and how many of them are overdue.
@@ -1969,6 +1997,7 @@ export interface components {
             score: components["schemas"]["ScoreOut"] | null;
             /** Reject Reason */
             reject_reason: string | null;
+            /** @description A merged ticket: the root of its merge chain, whose reply, revisit and scoring window it shows (`reply`, `revisit`, `score_due_at`). */
             merged_into: components["schemas"]["TicketRef"] | null;
             /** Return Count */
             return_count: number;
@@ -2079,6 +2108,7 @@ export interface components {
             score: components["schemas"]["ScoreOut"] | null;
             /** Reject Reason */
             reject_reason: string | null;
+            /** @description A merged ticket: the root of its merge chain, whose reply, revisit and scoring window it shows (`reply`, `revisit`, `score_due_at`). */
             merged_into: components["schemas"]["TicketRef"] | null;
             /** Return Count */
             return_count: number;

@@ -67,14 +67,25 @@ export function slaScope(
 /** Tag colour of an order's state; an open order past its deadline is red. */
 export function orderTagType(o: Pick<SupervisionOrder, 'status' | 'overdue'>): 'danger' | 'warning' | 'success' | 'info' {
   if (o.status === 'closed') return 'success'
-  if (o.status === 'acknowledged') return 'info'
+  if (o.status === 'acknowledged' || o.status === 'void') return 'info'
   return o.overdue ? 'danger' : 'warning'
+}
+
+/** Orders that still press their department (a void or closed order is over). */
+export function isLiveOrder(o: Pick<SupervisionOrder, 'status'>): boolean {
+  return o.status === 'open' || o.status === 'acknowledged'
 }
 
 /**
  * The committee may raise a supervision order by hand while a department holds the ticket and
- * no earlier order is still open (the server refuses otherwise: 409).
+ * that department has no live order on it yet (the server refuses otherwise: 409). Orders of a
+ * department that returned the ticket are void and do not count.
  */
-export function canRaiseSupervision(status: string, orders: readonly Pick<SupervisionOrder, 'status'>[]): boolean {
-  return (status === 'dispatched' || status === 'accepted') && !orders.some((o) => o.status !== 'closed')
+export function canRaiseSupervision(
+  ticket: { status: string; lead_department?: { id: number } | null },
+  orders: readonly (Pick<SupervisionOrder, 'status'> & { department: { id: number } })[],
+): boolean {
+  const lead = ticket.lead_department?.id
+  if (lead == null || (ticket.status !== 'dispatched' && ticket.status !== 'accepted')) return false
+  return !orders.some((o) => isLiveOrder(o) && o.department.id === lead)
 }
