@@ -115,7 +115,7 @@ LIVE_SUPERVISION = frozenset({SupervisionStatus.open, SupervisionStatus.acknowle
 
 class VoidReason(StrEnum):
     """The ticket action by which the department let go of the ticket, ending its order as
-    ``void`` (orders ended by migration 0006 say ``migration`` instead)."""
+    ``void`` (orders ended by migration 0008 say ``migration`` instead)."""
 
     returned = "return"
     rejected = "reject"

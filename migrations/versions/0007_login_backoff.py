@@ -1,7 +1,7 @@
 """Sign-in back-off: a rate bucket may hold its key back until a moment (issue 8, defect 6)
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0005
 """
 
 from collections.abc import Sequence

@@ -1,4 +1,4 @@
-"""Migration 0006 ends what the old code left with no way to end (issue 8, defects 1–3):
+"""Migration 0008 ends what the old code left with no way to end (issue 8, defects 1–3):
 live orders of a department that no longer holds the ticket become void, requests pending on a
 ticket that is not accepted become superseded, and merged tickets get their merge root.
 
@@ -25,7 +25,7 @@ T = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
 @pytest.fixture(params=["sqlite", "postgres"])
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'm0006.db'}"
+        return f"sqlite:///{tmp_path / 'm0008.db'}"
     return str(request.getfixturevalue("fresh_pg_url"))
 
 
@@ -68,7 +68,7 @@ def extension(eid: int, tid: int, status: str) -> dict[str, Any]:
     return row(EXTENSION_COLS, eid, tid, 1, 1, 2, "r", status, T)
 
 
-def test_0006_ends_what_had_no_way_to_end(url: str) -> None:
+def test_0008_ends_what_had_no_way_to_end(url: str) -> None:
     migrate.upgrade(url, "0007")
     engine = sa.create_engine(url)
     try:

@@ -1,7 +1,7 @@
 """Lifecycle endings (issue 8, defects 1–3): void orders, superseded extension requests, merge
 roots
 
-Revision ID: 0006
+Revision ID: 0008
 Revises: 0007
 
 Adds the columns, then ends what today's data left with no way to end: live supervision orders
@@ -22,7 +22,7 @@ from alembic import op
 
 import backend.models.types
 
-revision: str = "0006"
+revision: str = "0008"
 down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
