@@ -178,6 +178,19 @@ class WorkCalendar:
             return self.opening(day)
         return self.opening(self.next_workday(day))
 
+    def office_deadline(self, at: datetime) -> datetime:
+        """A deadline someone typed, moved into office hours and never earlier: inside them it
+        stands; before the opening of a working day it ends at that day's close (a date
+        picker's 00:00 means "by that day"); after a close or on a day off it ends at the
+        close of the next working day."""
+        local = self._local(at)
+        if self.in_office(local):
+            return local
+        day = local.date()
+        if self.is_workday(day) and self._pos_in_day(local) < self._open:
+            return self.closing(day)
+        return self.closing(self.next_workday(day))
+
     # ------------------------------------------------------------- durations
 
     def add_working_days(self, start: datetime, days: float) -> datetime:

@@ -290,6 +290,8 @@ def create_order(
         raise invalid("naive_datetime", "deadline needs a time zone offset.")
     elif deadline <= now:
         raise invalid("deadline_in_past", "deadline must lie in the future.")
+    else:
+        deadline = cal.office_deadline(deadline)  # never a time the office is shut
     order = SupervisionOrder(
         ticket_id=body.ticket_id,
         department_id=ticket.lead_department_id,

@@ -301,7 +301,8 @@ def future_deadline(ctx: Ctx, when: datetime | None, field: str) -> datetime | N
         raise invalid("naive_datetime", f"{field} needs a time zone offset.")
     if when <= ctx.now:
         raise invalid("deadline_in_past", f"{field} must lie in the future.")
-    return when
+    # Nobody is held to a time the office is shut (a typed 00:00 or 03:30).
+    return ctx.calendar().office_deadline(when)
 
 
 def pending_extension(ctx: Ctx, ticket: Ticket) -> Extension | None:

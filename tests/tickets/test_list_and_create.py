@@ -373,6 +373,25 @@ def test_dispatch_due_skips_the_qingming_holiday(
     assert at(t["dispatch_due_at"]) == expected
 
 
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        # A date picker's midnight and a 03:30: by the close of the day they name.
+        ("2026-03-20T00:00:00+08:00", "2026-03-20T17:30:00+08:00"),
+        ("2026-03-20T03:30:00+08:00", "2026-03-20T17:30:00+08:00"),
+        # After Friday's close, or on the weekend: the close of the next working day.
+        ("2026-03-20T18:00:00+08:00", "2026-03-23T17:30:00+08:00"),
+        ("2026-03-21T10:00:00+08:00", "2026-03-23T17:30:00+08:00"),
+    ],
+)
+def test_a_typed_reply_deadline_outside_office_hours_ends_at_a_close(
+    world: World, typed: str, stored: str
+) -> None:
+    t = world.submit()
+    d = dispatch(world, t["id"], reply_due_at=typed)
+    assert d["reply_due_at"] == stored
+
+
 REPLY_DAYS = {"normal": 5, "urgent": 1, "complex": 15}
 
 
@@ -405,7 +424,7 @@ def test_deadlines_skip_holidays(world: World, db: Session, clock: FrozenClock) 
 
 def test_dispatch_with_an_explicit_reply_deadline(world: World) -> None:
     t = world.submit()
-    due = "2026-03-20T18:00:00+08:00"
+    due = "2026-03-20T16:00:00+08:00"  # inside office hours: it stands as typed
     d = dispatch(world, t["id"], reply_due_at=due)
     assert at(d["reply_due_at"]) == at(due)
     other = world.submit()["id"]
