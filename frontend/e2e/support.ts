@@ -90,10 +90,23 @@ export async function pageScrollWidth(page: Page): Promise<{ scroll: number; cli
   }))
 }
 
-/** Pick an option of the Element Plus select `trigger` by its visible text. */
+/**
+ * Pick an option of the Element Plus select `trigger` by its visible text, and check that the
+ * select shows it: on a loaded machine a click can land while the dropdown is still opening and
+ * choose nothing, so the pick is retried (at most three times) instead of failing later on.
+ */
 export async function choose(page: Page, trigger: Locator, text: string): Promise<void> {
-  await trigger.click()
-  await page.locator('.el-select-dropdown__item:visible', { hasText: text }).first().click()
+  const option = page.locator('.el-select-dropdown__item:visible', { hasText: text }).first()
+  for (let attempt = 1; ; attempt++) {
+    if (!(await option.isVisible())) await trigger.click()
+    await option.click()
+    try {
+      await expect.poll(() => trigger.textContent(), { timeout: 3_000 }).toContain(text)
+      return
+    } catch (e) {
+      if (attempt >= 3) throw e
+    }
+  }
 }
 
 export async function ticketStatus(page: Page): Promise<string | null> {
