@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from backend.config import Settings
 from backend.core import ratelimit
 from backend.deps import DbSession, Now, SettingsDep, WorkDep, client_address
-from backend.errors import ProblemBody, not_found
+from backend.errors import ProblemBody, ProblemCode, not_found
 from backend.models import Ticket, Unit
 from backend.models.enums import Anonymity, Channel, Status
 from backend.public.schemas import (
@@ -46,7 +46,7 @@ def _budget(
         count, start = await work.write(lambda s: ratelimit.hit(s, key, window, now))
         if count > limit_of(settings):
             raise ratelimit.too_many(
-                "rate_limited",
+                ProblemCode.rate_limited,
                 "Too many requests; try again later.",
                 ratelimit.seconds_left(start, window, now),
             )
