@@ -1,3 +1,5 @@
+import type { ProblemCode } from '@/api/types'
+
 const zhCN = {
   app: { name: '回音', slogan: '事事有回音', fullName: '回音 · 机关党委意见建议办理平台' },
   nav: {
@@ -511,7 +513,7 @@ const zhCN = {
     forbidden: '您没有执行此操作的权限。',
     action_forbidden: '您没有执行此操作的权限。',
     admin_required: '仅管理员可执行此操作。',
-    committee_required: '仅机关党委可执行此操作。',
+    committee_required: '机关党委单位不能停用。',
     invalid_state: '工单当前状态不允许此操作，请刷新后重试。',
     stale_version: '工单已被他人更新，请刷新后重试。',
     validation_error: '提交的内容有误，请检查后重试。',
@@ -539,7 +541,42 @@ const zhCN = {
     primary_not_open: '所选主工单（或其最终合并到的工单）已结束，不能再合并。',
     root_not_revisited: '所合并到的工单回访后才能评价。',
     scoring_window_over: '评价期已过。',
-  },
+    admin_outside_committee: '只有机关党委的成员可以设为管理员。',
+    bad_channel: '该来源渠道不能手工录入。',
+    bad_range: '日期范围有误，最长 366 天。',
+    cannot_demote_self: '不能停用自己或取消自己的管理员身份。',
+    cannot_submit: '职能部门负责办理意见，不能提交意见。',
+    category_exists: '已有同名类别。',
+    committee_exists: '机关党委单位已存在。',
+    committee_only_fields: '来源渠道、提出单位和联系方式只能由机关党委填写。',
+    concurrent_update: '工单刚被他人更新，请刷新后重试。',
+    extension_decided: '该延期申请已审批过。',
+    extension_too_long: '延期最多 {max_days} 个工作日。',
+    file_type_mismatch: '文件名与文件内容不符。',
+    http_error: '请求失败，请稍后重试。',
+    idempotency_key_reused: '请求重复且内容不一致，请刷新后重试。',
+    lead_also_assisting: '主办部门不能同时作为协办部门。',
+    method_not_allowed: '不支持此操作。',
+    naive_datetime: '时间格式有误，请重新选择。',
+    not_a_college: '所选提出单位不存在或已停用。',
+    not_a_department: '所选单位不是在用的职能部门。',
+    not_a_handler: '经办人须为本部门在用的成员。',
+    not_ready: '服务暂不可用，请稍后重试。',
+    office_hours_order: '上班时间须早于下班时间。',
+    office_hours_span: '每天办公时长须在 2 至 16 小时之间。',
+    person_required: '请使用个人账号登录后操作。',
+    return_judged: '该退单已处理过。',
+    scope_required: '当前登录方式无权执行此操作。',
+    scoring_window_open: '评价期尚未结束，结束后才能办结。',
+    unit_exists: '已有同名或同代码的单位。',
+    unknown_category: '所选类别不存在或已停用。',
+    unknown_ticket: '工单不存在。',
+    unknown_unit: '单位不存在。',
+    unsupported_media_type: '不支持的提交格式。',
+    upload_forbidden: '当前不能为该工单添加附件。',
+    username_taken: '用户名已被使用。',
+    // Every code the server can answer must have a text: a new code fails the type check here.
+  } satisfies Record<ProblemCode | 'unknown' | 'network', string>,
 }
 
 export default zhCN
