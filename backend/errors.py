@@ -95,6 +95,7 @@ class ProblemCode(StrEnum):
     unknown_category = "unknown_category"
     unknown_primary = "unknown_primary"
     unknown_ticket = "unknown_ticket"
+    unknown_tracking_code = "unknown_tracking_code"
     unknown_unit = "unknown_unit"
     unsupported_media_type = "unsupported_media_type"
     upload_forbidden = "upload_forbidden"

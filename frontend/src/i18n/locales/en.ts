@@ -572,6 +572,7 @@ const en: MessageSchema = {
     unit_exists: 'A unit with this name or code already exists.',
     unknown_category: 'The chosen category does not exist or is inactive.',
     unknown_ticket: 'No such ticket.',
+    unknown_tracking_code: 'Wrong tracking code; please check it.',
     unknown_unit: 'No such unit.',
     unsupported_media_type: 'This request format is not supported.',
     upload_forbidden: 'You cannot add attachments to this ticket now.',

@@ -571,6 +571,7 @@ const zhCN = {
     unit_exists: '已有同名或同代码的单位。',
     unknown_category: '所选类别不存在或已停用。',
     unknown_ticket: '工单不存在。',
+    unknown_tracking_code: '查询码有误，请核对。',
     unknown_unit: '单位不存在。',
     unsupported_media_type: '不支持的提交格式。',
     upload_forbidden: '当前不能为该工单添加附件。',
