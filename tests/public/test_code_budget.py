@@ -69,4 +69,3 @@ def test_another_address_keeps_its_own_budget(committed: Committed, clock: Froze
     ):
         assert [guess(guesser, "GET", i).status_code for i in range(4)] == [404, 404, 404, 429]
         assert guess(neighbour, "GET", 0).status_code == 404
-
