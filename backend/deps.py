@@ -18,7 +18,7 @@ from backend.auth.subject import Subject, load_user, unauthenticated
 from backend.config import Settings
 from backend.core.clock import get_clock
 from backend.db import finish
-from backend.errors import Problem, busy
+from backend.errors import Problem, ProblemCode, busy
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 T = TypeVar("T")
@@ -201,7 +201,7 @@ CurrentUser = Annotated[Subject, Depends(require_user)]
 
 async def require_committee_admin(subject: CurrentSubject) -> Subject:
     if not subject.is_committee_admin:
-        raise Problem(403, "admin_required", "Only committee administrators may do this.")
+        raise Problem(403, ProblemCode.admin_required, "Only committee administrators may do this.")
     return subject
 
 

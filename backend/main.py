@@ -23,7 +23,7 @@ from backend.core.bodylimit import BodySizeLimit
 from backend.core.headers import SecurityHeaders, install_docs
 from backend.db import get_engine, make_engine, open_session
 from backend.deps import DbGate
-from backend.errors import install_handlers, problem_openapi, problem_response
+from backend.errors import ProblemCode, install_handlers, problem_openapi, problem_response
 from backend.notifications.router import router as notifications_router
 from backend.public.router import router as public_router
 from backend.sla.router import router as sla_router
@@ -130,7 +130,7 @@ def create_app(
                 session.execute(sa.text("SELECT 1"))
         except Exception as exc:  # any failure means not ready
             log.warning("readiness check failed: %s", exc)
-            return problem_response(503, "not_ready", "The database does not answer.")
+            return problem_response(503, ProblemCode.not_ready, "The database does not answer.")
         return JSONResponse({"status": "ready"})
 
     api.include_router(auth_router)
@@ -149,7 +149,7 @@ def create_app(
         methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
     )
     async def api_not_found(rest: str) -> Response:
-        return problem_response(404, "not_found", "No such API endpoint.")
+        return problem_response(404, ProblemCode.not_found, "No such API endpoint.")
 
     install_docs(app)
     _mount_spa(app)

@@ -22,7 +22,7 @@ from backend.auth.schemas import TokenPair
 from backend.auth.security import InvalidToken, decode_token, dummy_hash, issue_token
 from backend.config import Settings
 from backend.core import ratelimit
-from backend.errors import Problem
+from backend.errors import Problem, ProblemCode
 from backend.models import AuthSession, RefreshToken, Unit, User
 
 T = TypeVar("T")
@@ -56,7 +56,9 @@ class Verifier(Protocol):
 def _throttled(seconds: int) -> LoginFailure:
     return LoginFailure(
         ratelimit.too_many(
-            "login_throttled", "Too many failed sign-in attempts. Try again later.", seconds
+            ProblemCode.login_throttled,
+            "Too many failed sign-in attempts. Try again later.",
+            seconds,
         )
     )
 
@@ -157,7 +159,7 @@ def _conclude(
         throttle.count_failure(rules, buckets, settings, now)
         session.flush()
         return LoginFailure(
-            Problem(401, "invalid_credentials", "The username or password is incorrect.")
+            Problem(401, ProblemCode.invalid_credentials, "The username or password is incorrect.")
         )
     row = session.execute(
         sa.select(col(User.is_active), col(Unit.is_active))
@@ -165,7 +167,7 @@ def _conclude(
         .where(col(User.id) == candidate.user_id)
     ).one_or_none()
     if row is None or not row[0] or not row[1]:
-        return LoginFailure(Problem(401, "account_disabled", "This account is disabled."))
+        return LoginFailure(Problem(401, ProblemCode.account_disabled, "This account is disabled."))
     assert candidate.user_id is not None
     ratelimit.reset(session, rules.pair.key)
     sid = str(uuid.uuid4())
@@ -177,7 +179,9 @@ def _conclude(
 
 def invalid_refresh() -> LoginFailure:
     return LoginFailure(
-        Problem(401, "invalid_refresh_token", "The refresh token is not valid; sign in again.")
+        Problem(
+            401, ProblemCode.invalid_refresh_token, "The refresh token is not valid; sign in again."
+        )
     )
 
 
@@ -208,7 +212,7 @@ def refresh(
     user = session.get(User, auth.user_id)
     unit = session.get(Unit, user.unit_id) if user else None
     if user is None or unit is None or not user.is_active or not unit.is_active:
-        return LoginFailure(Problem(401, "account_disabled", "This account is disabled."))
+        return LoginFailure(Problem(401, ProblemCode.account_disabled, "This account is disabled."))
     stored.used_at = now
     session.flush()
     return _issue_pair(session, settings, auth.user_id, auth.id, now, auth.expires_at)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from backend.auth.security import TokenClaims
-from backend.errors import Problem, forbidden
+from backend.errors import Problem, ProblemCode, forbidden
 from backend.models import AuthSession, Unit, User
 from backend.models.enums import Role, UnitKind
 
@@ -98,12 +98,12 @@ class Subject:
         """The user's id, for what a person must do (an inbox, a signature on a record);
         refused for a service client."""
         if self.user_id is None:
-            raise forbidden("Only a signed-in person may do this.", "person_required")
+            raise forbidden("Only a signed-in person may do this.", ProblemCode.person_required)
         return self.user_id
 
     def require(self, scope: Scope) -> None:
         if not self.has_scope(scope):
-            raise forbidden(f"This needs the scope {scope.value}.", "scope_required")
+            raise forbidden(f"This needs the scope {scope.value}.", ProblemCode.scope_required)
 
 
 def service_subject(client_id: str, scopes: frozenset[Scope], unit: Unit | None = None) -> Subject:
@@ -120,7 +120,9 @@ def service_subject(client_id: str, scopes: frozenset[Scope], unit: Unit | None 
 
 
 def unauthenticated(detail: str = "Authentication required.") -> Problem:
-    return Problem(401, "not_authenticated", detail, headers={"WWW-Authenticate": "Bearer"})
+    return Problem(
+        401, ProblemCode.not_authenticated, detail, headers={"WWW-Authenticate": "Bearer"}
+    )
 
 
 # Runs on every authenticated request: columns only, no ORM entities to build.

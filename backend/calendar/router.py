@@ -12,7 +12,7 @@ from backend.calendar.schemas import OfficeHoursIn, OfficeHoursOut, clock, parse
 from backend.core.inputs import Day, MultiLine, RequestBody
 from backend.core.timefmt import LocalDateTime
 from backend.deps import CommitteeAdmin, CurrentSubject, DbSession, Now, SettingsDep
-from backend.errors import invalid, not_found
+from backend.errors import ProblemCode, invalid, not_found
 from backend.models import CalendarDay
 
 router = APIRouter(prefix="/calendar", tags=["calendar"])
@@ -92,7 +92,7 @@ def list_workdays(
 ) -> list[WorkdayInfo]:
     """Whether each date in a range (at most 366 days) is a working day, all rules applied."""
     if end < start or (end - start).days > 366:
-        raise invalid("bad_range", "Give a range of at most 366 days, from before to.")
+        raise invalid(ProblemCode.bad_range, "Give a range of at most 366 days, from before to.")
     cal = service.load_calendar(session, settings)
     overrides = cal.overrides
     days = []

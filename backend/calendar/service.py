@@ -15,7 +15,7 @@ from sqlmodel import col
 
 from backend.calendar.workdays import DEFAULT_OFFICE_HOURS, OfficeHours, WorkCalendar
 from backend.config import Settings
-from backend.errors import invalid
+from backend.errors import ProblemCode, invalid
 from backend.models import CalendarDay, OfficeHoursSetting
 
 # An office day shorter than this makes "half a day" a coffee break; longer is no office day.
@@ -46,11 +46,11 @@ def set_office_hours(
 ) -> OfficeHoursSetting:
     """Replace the office hours (from now on; stored deadlines keep their times)."""
     if opens >= closes:
-        raise invalid("office_hours_order", "The office must open before it closes.")
+        raise invalid(ProblemCode.office_hours_order, "The office must open before it closes.")
     minutes = (closes.hour * 60 + closes.minute) - (opens.hour * 60 + opens.minute)
     if not MIN_OFFICE_DAY_MINUTES <= minutes <= MAX_OFFICE_DAY_MINUTES:
         raise invalid(
-            "office_hours_span",
+            ProblemCode.office_hours_span,
             f"An office day lasts from {MIN_OFFICE_DAY_MINUTES // 60} to "
             f"{MAX_OFFICE_DAY_MINUTES // 60} hours.",
         )

@@ -13,7 +13,7 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from backend.errors import problem_response
+from backend.errors import ProblemCode, problem_response
 
 LimitFor = Callable[[Scope], int]
 
@@ -50,7 +50,9 @@ class BodySizeLimit:
         limit = self.limit_for(scope)
         declared = _declared_length(scope)
         if declared is not None and declared > limit:
-            await problem_response(413, "too_large", too_large_detail(limit))(scope, receive, send)
+            await problem_response(413, ProblemCode.too_large, too_large_detail(limit))(
+                scope, receive, send
+            )
             return
         received = 0
         started = False
@@ -75,4 +77,6 @@ class BodySizeLimit:
             # Read outside the app's handlers (they answer it themselves when they read it).
             if started:
                 raise
-            await problem_response(413, "too_large", too_large_detail(limit))(scope, receive, send)
+            await problem_response(413, ProblemCode.too_large, too_large_detail(limit))(
+                scope, receive, send
+            )

@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from backend.errors import Problem
+from backend.errors import Problem, ProblemCode
 from backend.models import RateBucket, table
 
 _t = table(RateBucket)
@@ -76,7 +76,7 @@ def reset(session: Session, key: str) -> None:
     session.execute(sa.delete(_t).where(_t.c.key == key))
 
 
-def too_many(code: str, detail: str, seconds: int) -> Problem:
+def too_many(code: ProblemCode, detail: str, seconds: int) -> Problem:
     """429 with the wait in ``Retry-After`` and in the body's ``retry_after``."""
     return Problem(
         429, code, detail, headers={"Retry-After": str(seconds)}, extra={"retry_after": seconds}

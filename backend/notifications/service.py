@@ -14,7 +14,7 @@ from sqlmodel import col
 from backend.auth.subject import Subject
 from backend.config import Settings
 from backend.core.inputs import id_in_range
-from backend.errors import invalid, not_found
+from backend.errors import ProblemCode, invalid, not_found
 from backend.mail import templates
 from backend.mail.handlers import queue_mail
 from backend.models import Notification, User, table
@@ -133,9 +133,9 @@ def _decode_cursor(cursor: str) -> int:
     try:
         last_id = int(base64.urlsafe_b64decode(cursor.encode()).decode())
     except ValueError as exc:
-        raise invalid("bad_cursor", "The cursor is not valid.") from exc
+        raise invalid(ProblemCode.bad_cursor, "The cursor is not valid.") from exc
     if not id_in_range(last_id):
-        raise invalid("bad_cursor", "The cursor is not valid.")
+        raise invalid(ProblemCode.bad_cursor, "The cursor is not valid.")
     return last_id
 
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from backend.config import Settings
 from backend.core import ratelimit
 from backend.deps import DbSession, Now, SettingsDep, WorkDep, client_address
-from backend.errors import ProblemBody, not_found
+from backend.errors import Problem, ProblemBody, ProblemCode
 from backend.models import Ticket, Unit
 from backend.models.enums import Anonymity, Channel, Status
 from backend.public.schemas import (
@@ -46,7 +46,7 @@ def _budget(
         count, start = await work.write(lambda s: ratelimit.hit(s, key, window, now))
         if count > limit_of(settings):
             raise ratelimit.too_many(
-                "rate_limited",
+                ProblemCode.rate_limited,
                 "Too many requests; try again later.",
                 ratelimit.seconds_left(start, window, now),
             )
@@ -73,7 +73,8 @@ PublicCtx = Annotated[context.Ctx, Depends(get_public_ctx)]
 def _own(ctx: context.Ctx, code: str) -> Ticket:
     own = intake.ticket_by_tracking_code(ctx.session, code)
     if own is None:
-        raise not_found("ticket")
+        # Its own code, so the page can say "check the code" rather than a generic not-found.
+        raise Problem(404, ProblemCode.unknown_tracking_code, "No ticket has this tracking code.")
     return own
 
 

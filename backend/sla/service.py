@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from backend.auth.subject import Subject
-from backend.errors import conflict, invalid, not_found
+from backend.errors import ProblemCode, conflict, invalid, not_found
 from backend.models import Category, SlaPolicy
 from backend.models.enums import Urgency
 from backend.sla import policies
@@ -63,11 +63,13 @@ def create_policy(
     session: Session, admin: Subject, body: SlaPolicyCreate, now: datetime
 ) -> SlaPolicyOut:
     if body.category_id is not None and session.get(Category, body.category_id) is None:
-        raise invalid("unknown_category", "No such category.")
+        raise invalid(ProblemCode.unknown_category, "No such category.")
     urgency = body.urgency.value if body.urgency else None
     key = policies.scope_key(body.category_id, urgency)
     if session.execute(sa.select(col(SlaPolicy.id)).where(col(SlaPolicy.scope_key) == key)).first():
-        raise conflict("policy_exists", "There is already a policy for this category and urgency.")
+        raise conflict(
+            ProblemCode.policy_exists, "There is already a policy for this category and urgency."
+        )
     p = SlaPolicy(category_id=body.category_id, urgency=urgency, scope_key=key, created_at=now)
     _apply(p, body, admin, now)
     session.add(p)

@@ -14,7 +14,7 @@ from backend.auth.subject import Scope, Subject
 from backend.calendar.service import load_calendar
 from backend.calendar.workdays import WorkCalendar
 from backend.config import Settings
-from backend.errors import conflict, forbidden, invalid, not_found
+from backend.errors import ProblemCode, conflict, forbidden, invalid, not_found
 from backend.events import contract as ev
 from backend.events.record import SYSTEM, Entry, Who, build, member, write
 from backend.models import (
@@ -265,21 +265,23 @@ def create_order(
 ) -> SupervisionOut:
     p.require(Scope.tickets_write)
     if not p.is_committee:
-        raise forbidden("Only the committee raises supervision orders.", "action_forbidden")
+        raise forbidden(
+            "Only the committee raises supervision orders.", ProblemCode.action_forbidden
+        )
     ticket = session.execute(
         sa.select(Ticket).where(col(Ticket.id) == body.ticket_id).with_for_update()
     ).scalar_one_or_none()
     if ticket is None:
-        raise invalid("unknown_ticket", "No such ticket.")
+        raise invalid(ProblemCode.unknown_ticket, "No such ticket.")
     if ticket.status not in HELD or ticket.lead_department_id is None:
         raise conflict(
-            "not_with_department",
+            ProblemCode.not_with_department,
             "Only a ticket a department holds (dispatched or accepted) can be supervised.",
             ticket_status=ticket.status,
         )
     if (body.ticket_id, ticket.lead_department_id) in _live_orders(session, [body.ticket_id]):
         raise conflict(
-            "supervision_open",
+            ProblemCode.supervision_open,
             "The department holding this ticket already has an open supervision order on it.",
         )
     cal = load_calendar(session, settings)
@@ -287,9 +289,9 @@ def create_order(
     if deadline is None:
         deadline = supervision_deadline(cal, now, settings)
     elif deadline.tzinfo is None:
-        raise invalid("naive_datetime", "deadline needs a time zone offset.")
+        raise invalid(ProblemCode.naive_datetime, "deadline needs a time zone offset.")
     elif deadline <= now:
-        raise invalid("deadline_in_past", "deadline must lie in the future.")
+        raise invalid(ProblemCode.deadline_in_past, "deadline must lie in the future.")
     else:
         deadline = cal.office_deadline(deadline)  # never a time the office is shut
     order = SupervisionOrder(
@@ -315,7 +317,7 @@ def create_order(
 
 def _state_conflict(order: SupervisionOrder, action: str) -> Any:
     return conflict(
-        "invalid_state",
+        ProblemCode.invalid_state,
         f"A supervision order that is {order.status} cannot be given the action {action}.",
         order_status=order.status,
         action=action,
@@ -329,7 +331,8 @@ def acknowledge(
     p.require(Scope.tickets_write)
     if not (p.is_department and p.is_head and order.department_id == p.unit_id):
         raise forbidden(
-            "The head of the supervised department acknowledges the order.", "action_forbidden"
+            "The head of the supervised department acknowledges the order.",
+            ProblemCode.action_forbidden,
         )
     if order.status != SupervisionStatus.open:
         raise _state_conflict(order, "acknowledge")
@@ -354,14 +357,14 @@ def close(
     order = _load(session, p, order_id, lock=True)
     p.require(Scope.tickets_write)
     if not p.is_committee:
-        raise forbidden("The committee closes supervision orders.", "action_forbidden")
+        raise forbidden("The committee closes supervision orders.", ProblemCode.action_forbidden)
     if order.status != SupervisionStatus.acknowledged:
         raise _state_conflict(order, "close")
     ticket = session.get(Ticket, order.ticket_id)
     assert ticket is not None
     if ticket.status not in ANSWERED:
         raise conflict(
-            "ticket_not_answered",
+            ProblemCode.ticket_not_answered,
             "Close the order once the department has answered the ticket.",
             ticket_status=ticket.status,
         )

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from backend.auth.subject import Scope
-from backend.errors import Problem, forbidden, invalid, not_found
+from backend.errors import Problem, ProblemCode, forbidden, invalid, not_found
 from backend.events.contract import AttachmentAdded
 from backend.models import Attachment
 from backend.models.enums import Status
@@ -46,11 +46,11 @@ def _sniff(head: bytes, filename: str) -> str:
         except UnicodeDecodeError as exc:
             # A multi-byte character may be cut at the end of the sniffed head.
             if exc.start < len(head) - 4:
-                raise invalid("bad_file_type", "The file is not UTF-8 text.") from exc
+                raise invalid(ProblemCode.bad_file_type, "The file is not UTF-8 text.") from exc
         if b"\x00" in head:
-            raise invalid("bad_file_type", "The file is not text.")
+            raise invalid(ProblemCode.bad_file_type, "The file is not text.")
         return "text/plain"
-    raise invalid("bad_file_type", "This kind of file is not accepted.")
+    raise invalid(ProblemCode.bad_file_type, "This kind of file is not accepted.")
 
 
 def safe_filename(name: str) -> str:
@@ -84,12 +84,16 @@ def upload(ctx: Ctx, ticket_id: int, filename: str, stream: IO[bytes]) -> Attach
     assert ctx.subject is not None
     ctx.subject.require(Scope.tickets_write)
     if not _may_upload(ticket.status, rels):
-        raise forbidden("You may not add attachments to this ticket now.", "upload_forbidden")
+        raise forbidden(
+            "You may not add attachments to this ticket now.", ProblemCode.upload_forbidden
+        )
     count = ctx.session.execute(
         sa.select(sa.func.count()).where(col(Attachment.ticket_id) == ticket_id)
     ).scalar_one()
     if count >= ctx.settings.attachments_per_ticket:
-        raise Problem(409, "too_many_attachments", "This ticket has the most attachments allowed.")
+        raise Problem(
+            409, ProblemCode.too_many_attachments, "This ticket has the most attachments allowed."
+        )
     name = safe_filename(filename)
     limit = ctx.settings.attachment_max_bytes
     folder = ctx.settings.resolved_data_dir / "attachments" / str(ticket_id)
@@ -106,7 +110,7 @@ def upload(ctx: Ctx, ticket_id: int, filename: str, stream: IO[bytes]) -> Attach
                 if size > limit:
                     raise Problem(
                         413,
-                        "file_too_large",
+                        ProblemCode.file_too_large,
                         f"Files may be at most {limit} bytes.",
                         extra={"max_bytes": limit},
                     )
@@ -115,13 +119,13 @@ def upload(ctx: Ctx, ticket_id: int, filename: str, stream: IO[bytes]) -> Attach
                 digest.update(chunk)
                 out.write(chunk)
         if size == 0:
-            raise invalid("empty_file", "The file is empty.")
+            raise invalid(ProblemCode.empty_file, "The file is empty.")
         mime = _sniff(head, name)
         if mime not in ALLOWED:
-            raise invalid("bad_file_type", "This kind of file is not accepted.")
+            raise invalid(ProblemCode.bad_file_type, "This kind of file is not accepted.")
         if not name.lower().endswith(ALLOWED[mime]):
             raise invalid(
-                "file_type_mismatch",
+                ProblemCode.file_type_mismatch,
                 "The file's name does not match its content.",
                 detected=mime,
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from backend.errors import conflict
+from backend.errors import ProblemCode, conflict
 from backend.events import contract as ev
 from backend.models import Ticket
 from backend.models.enums import RevisitOutcome, Status
@@ -138,7 +138,7 @@ def close(ctx: Ctx, ticket_id: int, body: CloseBody, if_match: str | None) -> di
     ticket, rels = begin_action(ctx, ticket_id, Action.close, if_match)
     if not scoring_window_over(ctx, ticket):
         raise conflict(
-            "scoring_window_open",
+            ProblemCode.scoring_window_open,
             "The submitter may still score this ticket; close it when the window ends.",
             score_due_at=ticket.score_due_at.isoformat() if ticket.score_due_at else None,
         )

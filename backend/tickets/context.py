@@ -21,7 +21,7 @@ from backend.auth.subject import Scope, Subject, load_user
 from backend.calendar.service import cached_calendar, load_calendar
 from backend.calendar.workdays import WorkCalendar
 from backend.config import Settings
-from backend.errors import Problem, conflict, forbidden, invalid, not_found
+from backend.errors import Problem, ProblemCode, conflict, forbidden, invalid, not_found
 from backend.events import record as event_record
 from backend.events.contract import ActorKind, Details
 from backend.events.record import CODE_HOLDER, Who, member
@@ -117,7 +117,7 @@ def check_if_match(ticket: Ticket, if_match: str | None) -> None:
     if str(ticket.version) not in tags:
         raise Problem(
             412,
-            "stale_version",
+            ProblemCode.stale_version,
             "The ticket has changed since you loaded it; reload and try again.",
             extra={"current_version": ticket.version},
         )
@@ -178,7 +178,8 @@ def _apply(ctx: Ctx, ticket: Ticket, changes: dict[str, Any]) -> None:
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise conflict(
-            "concurrent_update", "Someone else changed this ticket just now; reload and retry."
+            ProblemCode.concurrent_update,
+            "Someone else changed this ticket just now; reload and retry.",
         )
     for key, value in values.items():
         set_committed_value(ticket, key, value)
@@ -298,9 +299,9 @@ def future_deadline(ctx: Ctx, when: datetime | None, field: str) -> datetime | N
     if when is None:
         return None
     if when.tzinfo is None:
-        raise invalid("naive_datetime", f"{field} needs a time zone offset.")
+        raise invalid(ProblemCode.naive_datetime, f"{field} needs a time zone offset.")
     if when <= ctx.now:
-        raise invalid("deadline_in_past", f"{field} must lie in the future.")
+        raise invalid(ProblemCode.deadline_in_past, f"{field} must lie in the future.")
     # Nobody is held to a time the office is shut (a typed 00:00 or 03:30).
     return ctx.calendar().office_deadline(when)
 
@@ -315,10 +316,10 @@ def pending_extension(ctx: Ctx, ticket: Ticket) -> Extension | None:
 
 def extension_refusal(ctx: Ctx, ticket: Ticket) -> Problem | None:
     if pending_extension(ctx, ticket) is not None:
-        return conflict("extension_pending", "An extension request is already waiting.")
+        return conflict(ProblemCode.extension_pending, "An extension request is already waiting.")
     most = ctx.levels_of(ticket).max_extensions
     if ticket.extension_count >= most:
-        return conflict("extension_limit", f"At most {most} extensions per ticket.")
+        return conflict(ProblemCode.extension_limit, f"At most {most} extensions per ticket.")
     return None
 
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from backend.errors import conflict, invalid, not_found
+from backend.errors import ProblemCode, conflict, invalid, not_found
 from backend.events import contract as ev
 from backend.models import Ticket, TicketDepartment, TicketReturn, Unit, User, table
 from backend.models.enums import UnitKind
@@ -38,7 +38,9 @@ def _department_ids(session: Session, ids: list[int]) -> None:
     )
     missing = [i for i in ids if i not in found]
     if missing:
-        raise invalid("not_a_department", f"Not active departments: {missing}.", ids=missing)
+        raise invalid(
+            ProblemCode.not_a_department, f"Not active departments: {missing}.", ids=missing
+        )
 
 
 def dispatch(ctx: Ctx, ticket_id: int, body: DispatchBody, if_match: str | None) -> dict[str, Any]:
@@ -47,7 +49,7 @@ def dispatch(ctx: Ctx, ticket_id: int, body: DispatchBody, if_match: str | None)
     ticket, rels = begin_action(ctx, ticket_id, Action.dispatch, if_match, lock=True)
     assists = list(dict.fromkeys(body.assisting_department_ids))
     if body.lead_department_id in assists:
-        raise invalid("lead_also_assisting", "The lead department cannot also assist.")
+        raise invalid(ProblemCode.lead_also_assisting, "The lead department cannot also assist.")
     _department_ids(ctx.session, [body.lead_department_id, *assists])
     reply_due = future_deadline(ctx, body.reply_due_at, "reply_due_at")
     cal = ctx.calendar()
@@ -161,7 +163,9 @@ def assign(ctx: Ctx, ticket_id: int, body: AssignBody, if_match: str | None) -> 
     ticket, rels = begin_action(ctx, ticket_id, Action.assign, if_match)
     handler = ctx.session.get(User, body.handler_id)
     if handler is None or handler.unit_id != ticket.lead_department_id or not handler.is_active:
-        raise invalid("not_a_handler", "The handler must be an active member of the department.")
+        raise invalid(
+            ProblemCode.not_a_handler, "The handler must be an active member of the department."
+        )
     return transition(
         ctx,
         ticket,
@@ -186,7 +190,7 @@ def judge_return(
     if ret is None or ret.ticket_id != ticket_id:
         raise not_found("return")
     if ret.reasonable is not None:
-        raise conflict("return_judged", "This return was already judged.")
+        raise conflict(ProblemCode.return_judged, "This return was already judged.")
     ret.reasonable = body.reasonable
     ret.judged_by_id = ctx.subject.person()
     ret.judged_at = ctx.now

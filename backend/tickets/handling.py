@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend.errors import conflict, invalid, not_found
+from backend.errors import ProblemCode, conflict, invalid, not_found
 from backend.events import contract as ev
 from backend.models import Extension
 from backend.tickets.context import (
@@ -55,7 +55,7 @@ def request_extension(
     longest = ctx.levels_of(ticket).max_extension_days
     if body.days > longest:
         raise invalid(
-            "extension_too_long",
+            ProblemCode.extension_too_long,
             f"An extension may be at most {longest} working days.",
             max_days=longest,
         )
@@ -95,7 +95,7 @@ def decide_extension(
     if ext is None or ext.ticket_id != ticket_id:
         raise not_found("extension")
     if ext.status != "pending":
-        raise conflict("extension_decided", "This extension request was already decided.")
+        raise conflict(ProblemCode.extension_decided, "This extension request was already decided.")
     changes: dict[str, Any] = {}
     ext.status = "approved" if body.approved else "denied"
     ext.decided_by_id = ctx.subject.person()

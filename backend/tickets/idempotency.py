@@ -17,7 +17,7 @@ from fastapi import Response
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
-from backend.errors import Problem
+from backend.errors import Problem, ProblemCode
 from backend.models import IdempotencyRecord
 from backend.tickets.context import Ctx, etag
 
@@ -80,11 +80,13 @@ def run(
         if existing.fingerprint != fingerprint:
             raise Problem(
                 422,
-                "idempotency_key_reused",
+                ProblemCode.idempotency_key_reused,
                 "This Idempotency-Key was used for a different request.",
             )
         if existing.status_code is None or existing.response is None:
-            raise Problem(409, "idempotency_in_progress", "The first request is still running.")
+            raise Problem(
+                409, ProblemCode.idempotency_in_progress, "The first request is still running."
+            )
         return _response(_unseal(existing.response, secret, slot), existing.status_code, True)
     record = IdempotencyRecord(principal=slot, key="-", fingerprint=fingerprint, created_at=ctx.now)
     try:
@@ -94,7 +96,7 @@ def run(
     except IntegrityError as exc:
         # A twin request holds the key: it finished or is finishing; the client retries.
         raise Problem(
-            409, "idempotency_in_progress", "The same request is being processed; retry."
+            409, ProblemCode.idempotency_in_progress, "The same request is being processed; retry."
         ) from exc
     result = create()
     record.status_code = 201

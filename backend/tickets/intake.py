@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from backend.auth.subject import Scope
-from backend.errors import forbidden, invalid
+from backend.errors import ProblemCode, forbidden, invalid
 from backend.events import contract as ev
 from backend.events.contract import ActorKind
 from backend.events.record import CODE_HOLDER, Who, member
@@ -45,7 +45,7 @@ def ticket_by_tracking_code(session: Session, code: str) -> Ticket | None:
 # --- create ------------------------------------------------------------------------------------
 
 
-def _active_unit(session: Session, unit_id: int, kind: UnitKind, code: str) -> Unit:
+def _active_unit(session: Session, unit_id: int, kind: UnitKind, code: ProblemCode) -> Unit:
     unit = session.get(Unit, unit_id)
     if unit is None or unit.kind != kind or not unit.is_active:
         raise invalid(code, f"Unit {unit_id} is not an active {kind.value}.")
@@ -55,7 +55,7 @@ def _active_unit(session: Session, unit_id: int, kind: UnitKind, code: str) -> U
 def check_category(session: Session, category_id: int) -> None:
     cat = session.get(Category, category_id)
     if cat is None or not cat.is_active:
-        raise invalid("unknown_category", "No such category.")
+        raise invalid(ProblemCode.unknown_category, "No such category.")
 
 
 def create_ticket(ctx: Ctx, body: TicketCreate) -> tuple[Ticket, str | None]:
@@ -63,23 +63,26 @@ def create_ticket(ctx: Ctx, body: TicketCreate) -> tuple[Ticket, str | None]:
     assert p is not None
     p.require(Scope.tickets_write)
     if p.is_department:
-        raise forbidden("Departments receive tickets; they do not raise them.", "cannot_submit")
+        raise forbidden(
+            "Departments receive tickets; they do not raise them.", ProblemCode.cannot_submit
+        )
     if body.category_id is not None:
         check_category(ctx.session, body.category_id)
     if p.is_committee:
         # The committee collects on someone's behalf: mailbox, visit, hotline, 信访.
         channel = body.channel or Channel.mailbox
         if channel in (Channel.public, Channel.api):
-            raise invalid("bad_channel", "That channel is not entered by hand.")
+            raise invalid(ProblemCode.bad_channel, "That channel is not entered by hand.")
         college_id = body.college_id
         if college_id is not None:
-            _active_unit(ctx.session, college_id, UnitKind.college, "not_a_college")
+            _active_unit(ctx.session, college_id, UnitKind.college, ProblemCode.not_a_college)
         submitter_id = None
         contact = body.contact
     else:
         if body.channel is not None or body.college_id is not None or body.contact is not None:
             raise invalid(
-                "committee_only_fields", "channel, college_id and contact are for the committee."
+                ProblemCode.committee_only_fields,
+                "channel, college_id and contact are for the committee.",
             )
         channel = Channel.web
         college_id = p.unit_id

@@ -26,7 +26,7 @@ from sqlmodel import col
 
 from backend.auth.subject import Subject
 from backend.core.inputs import id_in_range, instant_in_range
-from backend.errors import invalid
+from backend.errors import ProblemCode, invalid
 from backend.models import Extension, Ticket, TicketDepartment, Unit
 from backend.models.enums import Status
 from backend.tickets import permissions, views
@@ -70,7 +70,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
             raise ValueError
         return value, raw[1]
     except (ValueError, TypeError, IndexError, KeyError, orjson.JSONDecodeError) as exc:
-        raise invalid("bad_cursor", "The cursor is not valid.") from exc
+        raise invalid(ProblemCode.bad_cursor, "The cursor is not valid.") from exc
 
 
 _college = aliased(Unit, name="college")

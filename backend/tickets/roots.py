@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from backend.errors import Problem, conflict, invalid
+from backend.errors import Problem, ProblemCode, conflict, invalid
 from backend.models import Ticket, table
 from backend.models.enums import OPEN_STATUSES, Status
 
@@ -64,7 +64,7 @@ def merge_target(session: Session, ticket: Ticket, primary_id: int) -> Ticket:
     """The root that merging ``ticket`` into ``primary_id`` leads to, locked against a
     concurrent merge of it; refused when it is ``ticket`` itself or no longer open."""
     if primary_id == ticket.id:
-        raise invalid("merge_into_self", "A ticket cannot be merged into itself.")
+        raise invalid(ProblemCode.merge_into_self, "A ticket cannot be merged into itself.")
     primary = session.execute(
         sa.select(Ticket)
         .where(col(Ticket.id) == primary_id)
@@ -72,19 +72,19 @@ def merge_target(session: Session, ticket: Ticket, primary_id: int) -> Ticket:
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if primary is None:
-        raise invalid("unknown_primary", "No such primary ticket.")
+        raise invalid(ProblemCode.unknown_primary, "No such primary ticket.")
     root = root_of(session, primary, lock=True)
     where = {"primary_id": primary.id, "root_id": root.id, "root_code": root.code}
     if root.id == ticket.id:
         raise conflict(
-            "merge_cycle",
+            ProblemCode.merge_cycle,
             f"Ticket {primary.code} is merged into this ticket already; merging this one into it"
             " would make a cycle.",
             **where,
         )
     if root.status not in OPEN_STATUSES:
         raise conflict(
-            "primary_not_open",
+            ProblemCode.primary_not_open,
             f"The primary ticket resolves to {root.code}, which is {root.status}: it is no"
             " longer open.",
             **where,
@@ -110,14 +110,14 @@ def merged_score_refusal(session: Session, ticket: Ticket, now: datetime) -> Pro
     root = root_of(session, ticket)
     if root is ticket or root.revisited_at is None or root.status not in REVISITED:
         return conflict(
-            "root_not_revisited",
+            ProblemCode.root_not_revisited,
             "A merged ticket is scored once the ticket it was merged into has been revisited.",
             root_id=root.id,
             root_status=root.status,
         )
     if root.status == Status.closed and (root.score_due_at is None or now >= root.score_due_at):
         return conflict(
-            "scoring_window_over",
+            ProblemCode.scoring_window_over,
             "The scoring window of the ticket this one was merged into has ended.",
             root_id=root.id,
             score_due_at=root.score_due_at.isoformat() if root.score_due_at else None,

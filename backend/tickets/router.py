@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse
 
 from backend.core.inputs import Id, Instant, OneLine
 from backend.deps import Claims, DbSession, Now, SettingsDep
-from backend.errors import ProblemBody, invalid
+from backend.errors import ProblemBody, ProblemCode, invalid
 from backend.models import Attachment, Extension, TicketReturn
 from backend.models.enums import Status, Urgency
 from backend.tickets import (
@@ -146,7 +146,7 @@ def list_tickets(
     ``next_cursor`` back as ``cursor``)."""
     for name, value in (("created_from", created_from), ("created_to", created_to)):
         if value is not None and value.tzinfo is None:
-            raise invalid("naive_datetime", f"{name} needs a time zone offset.")
+            raise invalid(ProblemCode.naive_datetime, f"{name} needs a time zone offset.")
     filters = listing.ListFilters(
         status=listing.canonical_statuses(s.value for s in status) if status else None,
         department_id=department_id,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from backend.errors import Problem, conflict, forbidden, not_found
+from backend.errors import Problem, ProblemCode, conflict, forbidden, not_found
 from backend.models.enums import OPEN_STATUSES, Status
 
 
@@ -100,7 +100,9 @@ def guard(action: Action, status: str, rels: frozenset[Rel]) -> Transition:
         raise not_found("ticket")
     tr = TRANSITIONS[action]
     if not rels & tr.actors:
-        raise forbidden(f"You may not {action.value} this ticket.", code="action_forbidden")
+        raise forbidden(
+            f"You may not {action.value} this ticket.", code=ProblemCode.action_forbidden
+        )
     if Status(status) not in tr.sources:
         raise state_conflict(action, status)
     return tr
@@ -108,7 +110,7 @@ def guard(action: Action, status: str, rels: frozenset[Rel]) -> Transition:
 
 def state_conflict(action: Action, status: str) -> Problem:
     return conflict(
-        "invalid_state",
+        ProblemCode.invalid_state,
         f"A ticket that is {status} cannot be given the action {action.value}.",
         ticket_status=status,
         action=action.value,

@@ -11,7 +11,7 @@ from sqlmodel import col
 from backend.auth.security import hash_password
 from backend.auth.service import revoke_user_sessions
 from backend.auth.subject import Subject
-from backend.errors import Problem, conflict, invalid, not_found
+from backend.errors import Problem, ProblemCode, conflict, invalid, not_found
 from backend.models import Category, Unit, User
 from backend.models.enums import NotifyEmail, UnitKind
 from backend.units.schemas import (
@@ -50,7 +50,7 @@ def _unique_unit(session: Session, name: str | None, code: str | None, exclude: 
     if exclude is not None:
         q = q.where(col(Unit.id) != exclude)
     if session.execute(q.limit(1)).first():
-        raise conflict("unit_exists", "A unit with this name or code already exists.")
+        raise conflict(ProblemCode.unit_exists, "A unit with this name or code already exists.")
 
 
 def list_units(session: Session, kind: UnitKind | None, include_inactive: bool) -> list[UnitOut]:
@@ -70,7 +70,7 @@ def create_unit(session: Session, body: UnitCreate) -> UnitOut:
             sa.select(col(Unit.id)).where(col(Unit.kind) == UnitKind.committee.value).limit(1)
         ).first()
     ):
-        raise conflict("committee_exists", "There is already a committee unit.")
+        raise conflict(ProblemCode.committee_exists, "There is already a committee unit.")
     unit = Unit(kind=body.kind.value, name=body.name, code=body.code)
     session.add(unit)
     session.flush()
@@ -83,7 +83,7 @@ def update_unit(session: Session, unit_id: int, body: UnitUpdate) -> UnitOut:
         raise not_found("unit")
     _unique_unit(session, body.name, body.code, unit_id)
     if body.is_active is False and unit.kind == UnitKind.committee:
-        raise conflict("committee_required", "The committee unit cannot be deactivated.")
+        raise conflict(ProblemCode.committee_required, "The committee unit cannot be deactivated.")
     for field in ("name", "code", "is_active"):
         value = getattr(body, field)
         if value is not None:
@@ -129,18 +129,20 @@ def list_users(
 
 def _check_admin_flag(unit: Unit, is_admin: bool) -> None:
     if is_admin and unit.kind != UnitKind.committee:
-        raise invalid("admin_outside_committee", "Only committee members can be administrators.")
+        raise invalid(
+            ProblemCode.admin_outside_committee, "Only committee members can be administrators."
+        )
 
 
 def create_user(session: Session, body: UserCreate) -> UserOut:
     unit = session.get(Unit, body.unit_id)
     if unit is None:
-        raise invalid("unknown_unit", "No such unit.")
+        raise invalid(ProblemCode.unknown_unit, "No such unit.")
     _check_admin_flag(unit, body.is_admin)
     if session.execute(
         sa.select(col(User.id)).where(sa.func.lower(col(User.username)) == body.username.lower())
     ).first():
-        raise conflict("username_taken", "This username is already taken.")
+        raise conflict(ProblemCode.username_taken, "This username is already taken.")
     user = User(
         username=body.username,
         display_name=body.display_name,
@@ -163,10 +165,12 @@ def update_user(
     if user is None:
         raise not_found("user")
     if user.id == caller.user_id and (body.is_active is False or body.is_admin is False):
-        raise Problem(409, "cannot_demote_self", "You cannot deactivate or demote yourself.")
+        raise Problem(
+            409, ProblemCode.cannot_demote_self, "You cannot deactivate or demote yourself."
+        )
     if body.unit_id is not None:
         if session.get(Unit, body.unit_id) is None:
-            raise invalid("unknown_unit", "No such unit.")
+            raise invalid(ProblemCode.unknown_unit, "No such unit.")
         user.unit_id = body.unit_id
     unit = session.get(Unit, user.unit_id)
     assert unit is not None
@@ -207,7 +211,9 @@ def _check_department(session: Session, department_id: int | None) -> None:
         return
     unit = session.get(Unit, department_id)
     if unit is None or unit.kind != UnitKind.department:
-        raise invalid("not_a_department", "The default department must be a department unit.")
+        raise invalid(
+            ProblemCode.not_a_department, "The default department must be a department unit."
+        )
 
 
 def list_categories(session: Session, include_inactive: bool) -> list[CategoryOut]:
@@ -220,7 +226,7 @@ def list_categories(session: Session, include_inactive: bool) -> list[CategoryOu
 def create_category(session: Session, body: CategoryCreate) -> CategoryOut:
     _check_department(session, body.default_department_id)
     if session.execute(sa.select(col(Category.id)).where(col(Category.name) == body.name)).first():
-        raise conflict("category_exists", "A category with this name already exists.")
+        raise conflict(ProblemCode.category_exists, "A category with this name already exists.")
     c = Category(name=body.name, default_department_id=body.default_department_id)
     session.add(c)
     session.flush()
@@ -242,7 +248,7 @@ def update_category(session: Session, category_id: int, body: CategoryUpdate) ->
             )
         ).first()
     ):
-        raise conflict("category_exists", "A category with this name already exists.")
+        raise conflict(ProblemCode.category_exists, "A category with this name already exists.")
     for k, v in fields.items():
         if v is not None or k == "default_department_id":
             setattr(c, k, v)

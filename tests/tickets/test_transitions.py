@@ -692,7 +692,7 @@ def test_code_holder_column(world: World, db: Session, state: str, origin: str) 
     client = world.client
     before = snapshot(db, b.id)
     related_before = [snapshot(db, t) for t in b.related]
-    assert_problem(public_score(client, "ABCD-EFGH-JKLM-NPQR"), 404, "not_found")
+    assert_problem(public_score(client, "ABCD-EFGH-JKLM-NPQR"), 404, "unknown_tracking_code")
     assert snapshot(db, b.id) == before
 
     status = expected_status("score", state, CODE_HOLDER)

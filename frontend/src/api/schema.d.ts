@@ -1444,8 +1444,7 @@ export interface components {
             status: number;
             /** Detail */
             detail: string;
-            /** Code */
-            code: string;
+            code: components["schemas"]["ProblemCode"];
             /**
              * Errors
              * @default null
@@ -1454,6 +1453,13 @@ export interface components {
                 [key: string]: unknown;
             }[] | null;
         };
+        /**
+         * ProblemCode
+         * @description Every ``code`` the server answers with. Published as an enum in openapi.json, so the SPA's
+         *     generated types carry it and its tests can demand a translation of each one.
+         * @enum {string}
+         */
+        ProblemCode: "account_disabled" | "action_forbidden" | "admin_outside_committee" | "admin_required" | "bad_channel" | "bad_cursor" | "bad_file_type" | "bad_range" | "busy" | "cannot_demote_self" | "cannot_submit" | "category_exists" | "committee_exists" | "committee_only_fields" | "committee_required" | "concurrent_update" | "deadline_in_past" | "empty_file" | "extension_decided" | "extension_limit" | "extension_pending" | "extension_too_long" | "file_too_large" | "file_type_mismatch" | "forbidden" | "http_error" | "idempotency_in_progress" | "idempotency_key_reused" | "internal_error" | "invalid_credentials" | "invalid_refresh_token" | "invalid_state" | "lead_also_assisting" | "login_throttled" | "merge_cycle" | "merge_into_self" | "method_not_allowed" | "naive_datetime" | "not_a_college" | "not_a_department" | "not_a_handler" | "not_authenticated" | "not_found" | "not_ready" | "not_with_department" | "office_hours_order" | "office_hours_span" | "person_required" | "policy_exists" | "primary_not_open" | "rate_limited" | "return_judged" | "root_not_revisited" | "scope_required" | "scoring_window_open" | "scoring_window_over" | "stale_version" | "supervision_open" | "throttled" | "ticket_not_answered" | "too_large" | "too_many_attachments" | "unit_exists" | "unknown_category" | "unknown_primary" | "unknown_ticket" | "unknown_tracking_code" | "unknown_unit" | "unsupported_media_type" | "upload_forbidden" | "username_taken" | "validation_error";
         /** PublicReply */
         PublicReply: {
             /** Content */

@@ -14,6 +14,8 @@ export type EventOut = S['EventOut']
 export type PublicTicket = S['PublicTicket']
 export type PublicTicketCreate = S['PublicTicketCreate']
 export type PublicTicketCreated = S['PublicTicketCreated']
+/** Every problem code the server answers with (an enum in openapi.json). */
+export type ProblemCode = S['ProblemCode']
 
 /** application/problem+json body; the backend may add fields such as `retry_after`. */
 export interface Problem {
