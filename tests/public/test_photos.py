@@ -6,6 +6,7 @@ before the ticket is taken up. Refused uploads change nothing."""
 from __future__ import annotations
 
 import io
+import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -213,6 +214,25 @@ def test_a_large_photo_is_scaled_down(client: TestClient, db: Session, store: Pa
     assert r.status_code == 201, r.text
     _, data = stored(db, store, r.json()["id"])
     assert Image.open(io.BytesIO(data)).size == (4096, 819)
+
+
+def test_a_phone_sized_photo_fits(
+    client: TestClient, db: Session, store: Path, settings: Settings
+) -> None:
+    """Over the body limit of other requests: uploads have the attachment limit."""
+    code, _ = submit(client, db)
+    noise = Image.frombytes("RGB", (1000, 800), os.urandom(1000 * 800 * 3))
+    out = io.BytesIO()
+    exif = Image.Exif()
+    exif[MAKE] = SECRETS[0].decode()
+    noise.save(out, "PNG", exif=exif)
+    sent = out.getvalue()
+    assert settings.max_body_bytes < len(sent) < settings.attachment_max_bytes
+    r = send(client, code, sent, name="big.png", ctype="image/png")
+    assert r.status_code == 201, r.text
+    _, data = stored(db, store, r.json()["id"])
+    assert SECRETS[0] not in data
+    assert Image.open(io.BytesIO(data)).tobytes() == noise.tobytes()  # PNG: not a pixel lost
 
 
 # --- refusals change nothing -------------------------------------------------------------------
