@@ -252,10 +252,7 @@ const en: MessageSchema = {
       latest: 'Latest tickets',
     },
     note: {
-      triageIncludesReturned:
-        'Tickets returned by a department come back here too (the list has no "returned" filter; see the return count on the ticket).',
-      scanFailed: 'Could not read the extensions of {n} ticket(s).',
-      countsCapped: 'A "+" means more than {n}.',
+      triageIncludesReturned: 'Tickets a department returned are back here too, tagged “Returned”.',
     },
     extension: {
       days: 'Asks for {days} more working day(s)',
@@ -282,6 +279,7 @@ const en: MessageSchema = {
     extensionTag: 'Extension pending',
     open: 'Open',
     countsFailed: 'The counts could not be loaded.',
+    returnedInTriage: '{n} of them returned',
     viewList: 'View list',
   },
   tickets: {

@@ -252,9 +252,7 @@ const zhCN = {
       latest: '最近工单',
     },
     note: {
-      triageIncludesReturned: '被部门退单的工单也回到“待受理”（列表暂无退单筛选，退单次数见工单详情）。',
-      scanFailed: '{n} 件工单的延期记录读取失败。',
-      countsCapped: '带“+”的数字表示超过 {n} 件。',
+      triageIncludesReturned: '被部门退单的工单也回到“待受理”，带“退单”标记。',
     },
     extension: {
       days: '申请延期 {days} 个工作日',
@@ -281,6 +279,7 @@ const zhCN = {
     extensionTag: '延期待批',
     open: '查看',
     countsFailed: '统计数字读取失败。',
+    returnedInTriage: '其中退单 {n} 件',
     viewList: '查看列表',
   },
   tickets: {
