@@ -175,7 +175,7 @@ const EXT = {
   id: 1,
   days: 3,
   reason: '跨部门协调',
-  status: 'pending',
+  status: 'pending' as const,
   requested_by: { id: 4, display_name: '李处长' },
   decided_at: null,
   decision_note: null,
