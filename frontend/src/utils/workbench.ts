@@ -1,6 +1,8 @@
 import type { ApiClient } from '@/api/client'
-import { unwrap } from '@/api/problem'
+import { countTickets, listTickets, type TicketCounts } from '@/api/ticketQueries'
 import { STATUSES, type Status, type TicketListItem } from '@/api/types'
+import { emptyFilters } from '@/composables/usePagedList'
+import { TICKET_FILTERS, ticketListLink, ticketListQuery, type TicketFilters } from '@/utils/ticketFilters'
 import { currentDue } from '@/utils/ticket'
 
 export type WorkbenchRole = 'committee' | 'department' | 'college'
@@ -8,21 +10,17 @@ export type WorkbenchRole = 'committee' | 'department' | 'college'
 /** Which deadline a queue shows for each item. */
 export type DeadlineMode = 'accept' | 'reply' | 'current' | 'none'
 
-/** The list filters one queue sends to GET /api/v1/tickets. */
-export interface QueueQuery {
-  status?: Status[]
-  overdue?: boolean
-  /** Only tickets with an extension request waiting for the committee. */
-  pending_extension?: boolean
-  limit: number
-  /** List order; oldest first brings the nearest deadlines into the page. */
-  sort?: 'created_at' | 'updated_at' | '-created_at' | '-updated_at'
-}
+export type QueueSort = 'created_at' | 'updated_at' | '-created_at' | '-updated_at'
 
 export interface QueueDef {
   /** Stable id; also the i18n key `workbench.queue.<key>`. */
   key: string
-  query: QueueQuery
+  /** The ticket list filters of this queue: its items, its 查看全部 link and its count all use them. */
+  filter: Partial<TicketFilters>
+  /** The number in /tickets/counts that equals the list total for `filter`. */
+  count: (c: TicketCounts) => number
+  /** Order of the items shown; oldest first brings the nearest deadlines into the page. */
+  sort?: QueueSort
   deadline: DeadlineMode
   /** i18n key of a note shown under the queue's title. */
   note?: string
@@ -32,12 +30,10 @@ export interface QueueDef {
   grouped?: boolean
 }
 
-/** The page size the workbench queues use (the "20+" threshold). */
+/** The page size the workbench queues use. */
 export const QUEUE_LIMIT = 20
-/** At most this many tickets of a queue are looked up for their pending extension request. */
-export const EXTENSION_SCAN_LIMIT = QUEUE_LIMIT
-/** The page size of the per-status count queries (college fallback). */
-export const COUNT_LIMIT = 100
+
+const byStatus = (s: Status) => (c: TicketCounts) => c.by_status[s] ?? 0
 
 /** The queues each role sees on the workbench, in display order. */
 export function queuesFor(role: WorkbenchRole | null | undefined): QueueDef[] {
@@ -45,16 +41,27 @@ export function queuesFor(role: WorkbenchRole | null | undefined): QueueDef[] {
     case 'committee':
       return [
         {
+          // Returned tickets are back in 待受理 too; they carry the 退单 tag.
           key: 'triage',
-          query: { status: ['submitted'], limit: QUEUE_LIMIT, sort: 'created_at' },
+          filter: { status: ['submitted'] },
+          count: byStatus('submitted'),
+          sort: 'created_at',
           deadline: 'current',
           note: 'workbench.note.triageIncludesReturned',
         },
-        { key: 'toRevisit', query: { status: ['replied'], limit: QUEUE_LIMIT, sort: 'updated_at' }, deadline: 'none' },
-        { key: 'overdue', query: { overdue: true, limit: QUEUE_LIMIT }, deadline: 'current' },
+        {
+          key: 'toRevisit',
+          filter: { status: ['replied'] },
+          count: byStatus('replied'),
+          sort: 'updated_at',
+          deadline: 'none',
+        },
+        { key: 'overdue', filter: { overdue: true }, count: (c) => c.overdue, deadline: 'current' },
         {
           key: 'extensions',
-          query: { pending_extension: true, limit: QUEUE_LIMIT, sort: 'updated_at' },
+          filter: { pending_extension: true },
+          count: (c) => c.pending_extensions,
+          sort: 'updated_at',
           deadline: 'reply',
           extensions: true,
         },
@@ -63,26 +70,32 @@ export function queuesFor(role: WorkbenchRole | null | undefined): QueueDef[] {
       return [
         {
           key: 'toAccept',
-          query: { status: ['dispatched'], limit: QUEUE_LIMIT, sort: 'updated_at' },
+          filter: { status: ['dispatched'] },
+          count: byStatus('dispatched'),
+          sort: 'updated_at',
           deadline: 'accept',
         },
         {
           key: 'inProgress',
-          query: { status: ['accepted'], limit: QUEUE_LIMIT, sort: 'updated_at' },
+          filter: { status: ['accepted'] },
+          count: byStatus('accepted'),
+          sort: 'updated_at',
           deadline: 'reply',
         },
         {
           // The department's own extension requests still waiting for the committee.
           key: 'extensionsWaiting',
-          query: { pending_extension: true, limit: QUEUE_LIMIT, sort: 'updated_at' },
+          filter: { pending_extension: true },
+          count: (c) => c.pending_extensions,
+          sort: 'updated_at',
           deadline: 'reply',
           extensions: true,
         },
       ]
     case 'college':
       return [
-        { key: 'toScore', query: { status: ['revisited'], limit: QUEUE_LIMIT }, deadline: 'none' },
-        { key: 'latest', query: { limit: QUEUE_LIMIT }, deadline: 'current', grouped: true },
+        { key: 'toScore', filter: { status: ['revisited'] }, count: byStatus('revisited'), deadline: 'none' },
+        { key: 'latest', filter: {}, count: (c) => c.total, deadline: 'current', grouped: true },
       ]
     default:
       return []
@@ -107,10 +120,9 @@ export function deadlineOf(item: TicketListItem, mode: DeadlineMode): string | n
   return null
 }
 
-/** The /tickets list route query for a queue (the list view understands `status` only). */
-export function listLinkQuery(def: QueueDef): Record<string, string | string[]> | null {
-  if (def.query.overdue || def.extensions) return null
-  return def.query.status?.length ? { status: [...def.query.status] } : {}
+/** The ticket list link of a queue (its 查看全部 and its tile): exactly the queue's filters. */
+export function queueLink(def: QueueDef) {
+  return ticketListLink(def.filter)
 }
 
 /** Items ordered by the queue's deadline, nearest (or most overdue) first; no deadline last; stable. */
@@ -139,146 +151,51 @@ export interface QueuePage {
   hasMore: boolean
 }
 
-/** One page of a queue. */
-export async function fetchQueue(client: ApiClient, query: QueueQuery): Promise<QueuePage> {
-  const page = unwrap(
-    await client.GET('/api/v1/tickets', {
-      params: {
-        query: {
-          status: query.status?.length ? query.status : undefined,
-          overdue: query.overdue ? true : undefined,
-          pending_extension: query.pending_extension ? true : undefined,
-          limit: query.limit,
-          sort: query.sort,
-        },
-      },
-    }),
-  )
+/** The first items of a queue: one list request (each item carries its pending extension, if any). */
+export async function fetchQueue(client: ApiClient, def: QueueDef, limit = QUEUE_LIMIT): Promise<QueuePage> {
+  const query = ticketListQuery({ ...emptyFilters(TICKET_FILTERS), ...def.filter })
+  const page = await listTickets({ ...query, limit, sort: def.sort }, undefined, client)
   return { items: page.items, hasMore: page.next_cursor !== null && page.next_cursor !== undefined }
 }
 
-export interface PendingExtension {
-  id: number
-  days: number
-  reason: string
-  requested_by: string | null
-  created_at: string
-}
-
-export interface ExtensionQueueItem {
-  ticket: TicketListItem
-  extension: PendingExtension
-}
-
-/**
- * The tickets (at most `max`, in the given order) that have a pending extension
- * request, checking at most `concurrency` tickets at a time. A ticket whose
- * extensions cannot be read is skipped; `failed` counts those.
- */
-export async function findPendingExtensions(
-  client: ApiClient,
-  tickets: TicketListItem[],
-  { max = EXTENSION_SCAN_LIMIT, concurrency = 4 }: { max?: number; concurrency?: number } = {},
-): Promise<{ items: ExtensionQueueItem[]; failed: number }> {
-  const scan = tickets.slice(0, max)
-  const found: Array<ExtensionQueueItem | null> = scan.map(() => null)
-  let failed = 0
-  let next = 0
-  async function worker() {
-    while (next < scan.length) {
-      const index = next++
-      const ticket = scan[index]!
-      try {
-        const list = unwrap(
-          await client.GET('/api/v1/tickets/{ticket_id}/extensions', {
-            params: { path: { ticket_id: ticket.id } },
-          }),
-        )
-        const pending = list.find((e) => e.status === 'pending')
-        if (pending) {
-          found[index] = {
-            ticket,
-            extension: {
-              id: pending.id,
-              days: pending.days,
-              reason: pending.reason,
-              requested_by: pending.requested_by?.display_name ?? null,
-              created_at: pending.created_at,
-            },
-          }
-        }
-      } catch {
-        failed += 1
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, scan.length)) }, worker))
-  return { items: found.filter((x): x is ExtensionQueueItem => x !== null), failed }
-}
-
-export interface StatusCounts {
-  /** Count per status. */
-  counts: Partial<Record<Status, number>>
-  /** Statuses whose count is a lower bound (the page had more). */
-  more: Status[]
-  total?: number
-  overdue?: number
-  /** Tickets with an extension request to decide (from /tickets/counts). */
-  pendingExtensions?: number
-  /** Where the numbers came from. */
-  source: 'counts' | 'lists'
+/** /tickets/counts: one request for every tile and queue count. */
+export function fetchCounts(client: ApiClient): Promise<TicketCounts> {
+  return countTickets({}, undefined, client)
 }
 
 /** The statuses shown in the college's "my tickets by state" tiles: all but the two that end a
  * ticket without an answer of its own (withdrawn, merged into another). */
 export const COLLEGE_COUNT_STATUSES: readonly Status[] = STATUSES.filter((s) => s !== 'withdrawn' && s !== 'merged')
 
-/** GET /tickets/counts (all statuses), or null when the server lacks it or it fails. */
-export async function fetchServerCounts(client: ApiClient): Promise<StatusCounts | null> {
-  try {
-    const c = unwrap(await client.GET('/api/v1/tickets/counts'))
-    const counts: Partial<Record<Status, number>> = {}
-    for (const s of STATUSES) counts[s] = Number(c.by_status?.[s] ?? 0)
-    return {
-      counts,
-      more: [],
-      total: c.total,
-      overdue: c.overdue,
-      pendingExtensions: c.pending_extensions,
-      source: 'counts',
-    }
-  } catch {
-    return null
+/** A workbench tile: a count and the list it opens. */
+export interface TileDef {
+  key: string
+  /** i18n key of the label. */
+  label: string
+  filter: Partial<TicketFilters>
+  count: (c: TicketCounts) => number
+  /** Shown in red when not zero. */
+  danger?: boolean
+}
+
+/** The tiles of a role: its queues, or (college) its tickets by state. */
+export function tilesFor(role: WorkbenchRole | null | undefined): TileDef[] {
+  if (role === 'college') {
+    return COLLEGE_COUNT_STATUSES.map((s) => ({
+      key: s,
+      label: `status.${s}`,
+      filter: { status: [s] },
+      count: byStatus(s),
+    }))
   }
+  return queuesFor(role).map((q) => ({
+    key: q.key,
+    label: `workbench.queue.${q.key}`,
+    filter: q.filter,
+    count: q.count,
+    danger: q.key === 'overdue',
+  }))
 }
 
-/**
- * Ticket counts by status: GET /tickets/counts when the server has it, else one
- * list query (limit=100) per status, counting the page ("100+" when it has more).
- */
-export async function fetchStatusCounts(
-  client: ApiClient,
-  statuses: readonly Status[] = COLLEGE_COUNT_STATUSES,
-): Promise<StatusCounts> {
-  const server = await fetchServerCounts(client)
-  if (server) return server
-  const pages = await Promise.all(statuses.map((s) => fetchQueue(client, { status: [s], limit: COUNT_LIMIT })))
-  const counts: Partial<Record<Status, number>> = {}
-  const more: Status[] = []
-  statuses.forEach((s, i) => {
-    counts[s] = pages[i]!.items.length
-    if (pages[i]!.hasMore) more.push(s)
-  })
-  return { counts, more, source: 'lists' }
-}
-
-/** Exact server-side count for a queue, when /tickets/counts gave one (single-status or overdue queues). */
-export function exactCount(def: QueueDef, counts: StatusCounts | null): number | null {
-  if (!counts || counts.source !== 'counts') return null
-  if (def.query.pending_extension) return counts.pendingExtensions ?? null
-  if (def.query.overdue) return def.query.status?.length ? null : (counts.overdue ?? null)
-  const statuses = def.query.status ?? []
-  if (statuses.length === 0) return counts.total ?? null
-  if (statuses.length !== 1) return null
-  return counts.counts[statuses[0]!] ?? null
-}
+/** The list of the returned tickets still waiting in 待受理 (its number is counts.returned). */
+export const RETURNED_FILTER: Partial<TicketFilters> = { status: ['submitted'], returned: true }
