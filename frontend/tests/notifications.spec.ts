@@ -26,7 +26,6 @@ function notice(id: number, over: Partial<NotificationOut> = {}): NotificationOu
     body: '机关党委已将该工单派给贵单位，请及时签收或退单。',
     link: `/tickets/${id}`,
     ticket_id: id,
-    group: 'todo',
     created_at: '2026-03-10T10:00:00+08:00',
     read_at: null,
     ...over,
