@@ -29,6 +29,8 @@ export interface NotificationQuery {
   group?: NotificationGroup
   cursor?: string | null
   limit?: number
+  /** Aborts the request (a newer list load replaces it). */
+  signal?: AbortSignal
 }
 
 export async function fetchNotifications(
@@ -39,7 +41,7 @@ export async function fetchNotifications(
   if (opts.unread !== undefined) query.unread = opts.unread
   if (opts.group) query.group = opts.group
   if (opts.cursor) query.cursor = opts.cursor
-  return unwrap(await client.GET('/api/v1/notifications', { params: { query } }))
+  return unwrap(await client.GET('/api/v1/notifications', { params: { query }, signal: opts.signal }))
 }
 
 /** Unread counts per tab and today's sweep batches ("今日 23 件超期"). */

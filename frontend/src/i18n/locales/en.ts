@@ -527,7 +527,6 @@ const en: MessageSchema = {
   notFound: { title: 'Page not found', text: 'The page you asked for does not exist.' },
   // The app frame (header, nav, notices page); part H4 of issue 9.
   shell: {
-    retry: 'Retry',
     allNotifications: 'All notifications',
     unavailable: {
       title: 'The server cannot be reached',

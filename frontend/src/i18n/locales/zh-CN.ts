@@ -526,7 +526,6 @@ const zhCN = {
   notFound: { title: '页面不存在', text: '您访问的页面不存在或已被移除。' },
   // The app frame (header, nav, notices page); part H4 of issue 9.
   shell: {
-    retry: '重试',
     allNotifications: '查看全部通知',
     unavailable: {
       title: '暂时无法连接服务器',
