@@ -382,3 +382,63 @@ describe('the nav and admin tabs, from the routes meta', () => {
     w.unmount()
   })
 })
+
+describe('the notifications page', () => {
+  it('lists the tab of the URL from the server, with unread counts per tab and the batch lines', async () => {
+    const { calls } = stubFetch((c) => {
+      if (c.path === '/api/v1/notifications/summary') {
+        return json({
+          unread: { todo: 4, overdue: 23, supervision: 0, other: 1 },
+          batches: [{ kind: 'ticket.overdue', group: 'overdue', count: 23, title: '今日 23 件超期', link: '/tickets?overdue=true' }],
+        })
+      }
+      if (c.path === '/api/v1/notifications') {
+        const group = new URL(c.url).searchParams.get('group')
+        return json({
+          items: [
+            {
+              id: group === 'overdue' ? 1 : 2,
+              kind: group === 'overdue' ? 'ticket.overdue' : 'ticket.dispatch',
+              group,
+              title: group === 'overdue' ? '工单已超期' : '新工单待签收',
+              body: '…',
+              link: '/tickets/9',
+              ticket_id: 9,
+              created_at: '2026-03-10T10:00:00+08:00',
+              read_at: null,
+            },
+          ],
+          next_cursor: null,
+        })
+      }
+      return json({}, 404)
+    })
+    const pinia = createPinia()
+    setActivePinia(pinia)
+    const auth = useAuthStore()
+    auth.setAccessToken('A')
+    auth.me = ME as typeof auth.me
+    const router = createAppRouter(createMemoryHistory())
+    router.addRoute({ path: '/t', name: 'page-under-test', component: (await import('@/views/NotificationsView.vue')).default })
+    await router.push('/t?group=overdue')
+    const { RouterView } = await import('vue-router')
+    const w = mount(RouterView, { global: { plugins: [router, pinia, createAppI18n('zh-CN')] }, attachTo: document.body })
+    await flushPromises()
+
+    const lists = () => calls.filter((c) => c.path === '/api/v1/notifications')
+    expect(new URL(lists()[0]!.url).searchParams.get('group')).toBe('overdue')
+    expect(w.findAll('[data-test="notification"]').map((n) => n.text())).toEqual([expect.stringContaining('工单已超期')])
+    expect(w.find('[data-test="tab-count-overdue"]').text()).toBe('23')
+    expect(w.find('[data-test="tab-count-supervision"]').exists()).toBe(false)
+    expect(w.find('[data-test="batch"]').text()).toContain('今日 23 件超期')
+    expect(w.find('[data-test="batch-link"]').attributes('href')).toBe('/tickets?overdue=true')
+    expect(useNotificationsStore().unread).toBe(28)
+
+    await w.find('[data-test="tab-todo"]').trigger('click')
+    await flushPromises()
+    expect(new URL(lists().at(-1)!.url).searchParams.get('group')).toBe('todo')
+    expect(router.currentRoute.value.query.group).toBeUndefined() // the default tab leaves the URL clean
+    expect(w.findAll('[data-test="notification"]').map((n) => n.text())).toEqual([expect.stringContaining('新工单待签收')])
+    w.unmount()
+  })
+})
