@@ -17,7 +17,7 @@ declare module 'vitest' {
   }
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
     const srv = createServer()
     srv.once('error', fail)
@@ -28,7 +28,7 @@ function freePort(): Promise<number> {
   })
 }
 
-async function waitHealthy(url: string, child: ChildProcess, seconds: number): Promise<void> {
+export async function waitHealthy(url: string, child: ChildProcess, seconds: number): Promise<void> {
   const until = Date.now() + seconds * 1000
   while (Date.now() < until) {
     if (child.exitCode !== null) throw new Error(`backend exited with ${child.exitCode}; see ${OUTPUT_DIR}/backend.log`)

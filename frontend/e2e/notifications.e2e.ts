@@ -57,6 +57,7 @@ test('the department sees the dispatch in its inbox and opens the ticket from it
   await shot('opened')
 
   // A department handler chooses one mail a day instead of one per notice.
+  await page.locator('[data-test=user]').click() // the avatar menu
   await page.locator('[data-test=preferences]').click()
   const email = textbox(page, 'prefs-email')
   await email.waitFor()

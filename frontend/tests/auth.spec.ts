@@ -133,7 +133,8 @@ describe('auth store', () => {
   })
 })
 
-describe('a page reload', () => {
+// The first visit of each page loads its lazy view (and the app layout): slow on a busy machine.
+describe('a page reload', { timeout: 30_000 }, () => {
   beforeEach(() => {
     setActivePinia(createPinia())
     vi.unstubAllGlobals()

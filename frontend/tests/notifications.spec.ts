@@ -1,18 +1,14 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
+import { createPinia } from 'pinia'
 import { createMemoryHistory, createRouter } from 'vue-router'
 import { createApiClient } from '@/api/client'
 import { createAppI18n } from '@/i18n'
 import NotificationBell from '@/components/NotificationBell.vue'
 import NotificationList from '@/components/NotificationList.vue'
 import PreferencesDialog from '@/components/PreferencesDialog.vue'
-import {
-  applyRead,
-  fetchNotifications,
-  routeOf,
-  savePreferences,
-  type NotificationOut,
-} from '@/utils/notifications'
+import { fetchNotifications, savePreferences } from '@/api/notifications'
+import { applyRead, routeOf, type NotificationOut } from '@/utils/notifications'
 import { json, stubFetch, type Call } from './helpers'
 
 const hooks = {
@@ -42,6 +38,7 @@ function router() {
     routes: [
       { path: '/', component: { template: '<div />' } },
       { path: '/tickets/:id', name: 'ticket', component: { template: '<div />' } },
+      { path: '/notifications', component: { template: '<div />' } },
     ],
   })
 }
@@ -54,8 +51,8 @@ describe('notification helpers', () => {
   it('asks for a page with the unread filter and cursor only when given', async () => {
     const { calls } = stubFetch(() => json({ items: [], next_cursor: null }))
     const client = createApiClient({ hooks })
-    await fetchNotifications(client)
-    await fetchNotifications(client, { unread: true, cursor: 'MTI=' })
+    await fetchNotifications({}, client)
+    await fetchNotifications({ unread: true, cursor: 'MTI=' }, client)
     const q = (c: Call) => Object.fromEntries(new URL(c.url).searchParams)
     expect(calls.map((c) => c.path)).toEqual(['/api/v1/notifications', '/api/v1/notifications'])
     expect(q(calls[0]!)).toEqual({ limit: '20' })
@@ -64,7 +61,7 @@ describe('notification helpers', () => {
 
   it('saves preferences with an empty address as null', async () => {
     const { calls } = stubFetch(() => json({ email: null, notify_email: 'digest' }))
-    await savePreferences(createApiClient({ hooks }), { email: '  ', notify_email: 'digest' })
+    await savePreferences({ email: '  ', notify_email: 'digest' }, createApiClient({ hooks }))
     expect(calls[0]!.method).toBe('PATCH')
     expect(calls[0]!.path).toBe('/api/v1/me/preferences')
     expect(JSON.parse(calls[0]!.body)).toEqual({ email: null, notify_email: 'digest' })
@@ -89,7 +86,7 @@ describe('notification helpers', () => {
 describe('NotificationBell', () => {
   it('shows the unread count in the header', async () => {
     const { calls } = stubFetch(() => json({ count: 3 }))
-    const w = mount(NotificationBell, { global: { plugins: [router(), createAppI18n('zh-CN')] } })
+    const w = mount(NotificationBell, { global: { plugins: [router(), createPinia(), createAppI18n('zh-CN')] } })
     await flushPromises()
     expect(calls[0]!.path).toBe('/api/v1/notifications/unread-count')
     expect(w.find('[data-test="unread-badge"]').text()).toContain('3')
@@ -108,7 +105,7 @@ describe('NotificationList', () => {
     })
     const r = router()
     await r.push('/')
-    const w = mount(NotificationList, { global: { plugins: [r, createAppI18n('zh-CN')] } })
+    const w = mount(NotificationList, { global: { plugins: [r, createPinia(), createAppI18n('zh-CN')] } })
     await flushPromises()
     const items = w.findAll('[data-test="notification"]')
     expect(items).toHaveLength(2)
@@ -130,7 +127,7 @@ describe('NotificationList', () => {
 
   it('says so when there is nothing', async () => {
     stubFetch(() => json({ items: [], next_cursor: null }))
-    const w = mount(NotificationList, { global: { plugins: [router(), createAppI18n('en')] } })
+    const w = mount(NotificationList, { global: { plugins: [router(), createPinia(), createAppI18n('en')] } })
     await flushPromises()
     expect(w.find('[data-test="empty"]').text()).toBe('No notifications')
   })

@@ -32,15 +32,22 @@ const NO_REFRESH = ['/api/v1/auth/token', '/api/v1/auth/refresh']
 export const COOKIE_MODE = { 'X-Huiyin-Auth': 'cookie' } as const
 
 /**
- * Trade the refresh cookie for a new access token (null: no live session). Tabs of one browser
- * share the cookie, and the server ends a session whose refresh token comes back after it was
- * rotated; a Web Lock makes the tabs refresh one after another, each with the current cookie.
+ * What a refresh came to: a new access token; `signed-out` when the server answered 401 (no live
+ * session: only this may end it in the app); `unavailable` when it could not be asked or did not
+ * answer properly (offline, 5xx, 429): the session may well be alive, so it is kept.
  */
-export async function refreshWithCookie(
+export type RefreshOutcome = { status: 'ok'; token: string } | { status: 'signed-out' } | { status: 'unavailable' }
+
+/**
+ * Trade the refresh cookie for a new access token. Tabs of one browser share the cookie, and the
+ * server ends a session whose refresh token comes back after it was rotated; a Web Lock makes the
+ * tabs refresh one after another, each with the current cookie.
+ */
+export async function refreshSession(
   baseUrl: string,
   doFetch: (input: Request) => Promise<Response>,
-): Promise<string | null> {
-  const run = async (): Promise<string | null> => {
+): Promise<RefreshOutcome> {
+  const run = async (): Promise<RefreshOutcome> => {
     try {
       const res = await doFetch(
         new Request(new URL(baseUrl + REFRESH_PATH, globalThis.location?.href ?? 'http://localhost').href, {
@@ -49,15 +56,34 @@ export async function refreshWithCookie(
           credentials: 'same-origin',
         }),
       )
-      if (!res.ok) return null
+      if (res.status === 401) return { status: 'signed-out' }
+      if (!res.ok) return { status: 'unavailable' }
       const pair = (await res.json()) as Partial<TokenPair> | null
-      return pair?.access_token || null
+      return pair?.access_token ? { status: 'ok', token: pair.access_token } : { status: 'unavailable' }
     } catch {
-      return null
+      return { status: 'unavailable' }
     }
   }
   const locks = globalThis.navigator?.locks
   return locks ? locks.request('huiyin-refresh', run) : run()
+}
+
+/** `refreshSession` as a token or null (no token, for whatever reason). */
+export async function refreshWithCookie(
+  baseUrl: string,
+  doFetch: (input: Request) => Promise<Response>,
+): Promise<string | null> {
+  const outcome = await refreshSession(baseUrl, doFetch)
+  return outcome.status === 'ok' ? outcome.token : null
+}
+
+/** Thrown in place of a 401 whose refresh could not reach the server: a network failure, not a
+ * sign-out (callers show "cannot reach the server", and the session stays). */
+export class RefreshUnavailableError extends Error {
+  constructor() {
+    super('The session could not be refreshed: the server is unreachable.')
+    this.name = 'RefreshUnavailableError'
+  }
 }
 
 function pathOf(url: string): string {
@@ -80,15 +106,15 @@ export function authMiddleware(opts: {
 }): Middleware {
   const { hooks } = opts
   const copies = new WeakMap<Request, Request>()
-  let inflight: Promise<string | null> | null = null
+  let inflight: Promise<RefreshOutcome> | null = null
 
-  async function refresh(): Promise<string | null> {
-    const token = await refreshWithCookie(opts.baseUrl, opts.fetch)
-    if (token) hooks.setAccessToken(token)
-    return token
+  async function refresh(): Promise<RefreshOutcome> {
+    const outcome = await refreshSession(opts.baseUrl, opts.fetch)
+    if (outcome.status === 'ok') hooks.setAccessToken(outcome.token)
+    return outcome
   }
 
-  function sharedRefresh(): Promise<string | null> {
+  function sharedRefresh(): Promise<RefreshOutcome> {
     if (!inflight) {
       inflight = refresh().finally(() => {
         inflight = null
@@ -117,10 +143,16 @@ export function authMiddleware(opts: {
       const sentWith = request.headers.get('Authorization')
       const current = hooks.getAccessToken()
       // Another request already rotated the pair while this one was in flight: just retry.
-      const token = current && `Bearer ${current}` !== sentWith ? current : await sharedRefresh()
+      let token = current && `Bearer ${current}` !== sentWith ? current : null
       if (!token) {
-        hooks.onAuthFailure()
-        return undefined
+        const outcome = await sharedRefresh()
+        // Offline or a server in trouble is no sign-out: fail this request as a network error.
+        if (outcome.status === 'unavailable') throw new RefreshUnavailableError()
+        if (outcome.status === 'signed-out') {
+          hooks.onAuthFailure()
+          return undefined
+        }
+        token = outcome.token
       }
       copy.headers.set('Authorization', `Bearer ${token}`)
       const retried = await opts.fetch(copy)

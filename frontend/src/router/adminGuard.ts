@@ -1,20 +1,23 @@
 import type { RouteLocationNormalized, RouteLocationRaw } from 'vue-router'
+import { routeAllows, type Viewer } from './nav'
 
 /**
- * Routes marked `meta.admin` are for committee admins only. Everyone else gets
- * the not-found page at the same URL (the admin area is not advertised).
+ * Routes restricted by meta (`admin`, `unitKinds`, `roles`) exist only for those users. Everyone
+ * else gets the not-found page at the same URL, inside the app's frame (the page is not
+ * advertised, and the user keeps the nav to go elsewhere).
  */
 export function adminGuard(
   to: Pick<RouteLocationNormalized, 'matched' | 'path' | 'query' | 'hash'>,
   isAdmin: boolean,
-  unitKind?: string,
+  unitKind?: string | null,
+  role?: Viewer['role'],
 ): true | RouteLocationRaw {
-  const adminOnly = to.matched.some((r) => r.meta.admin)
-  // Routes marked `meta.unitKinds` exist only for those kinds of unit (e.g. supervision orders
-  // for the committee and departments); others get not-found, as for the admin area.
-  const kinds = to.matched.flatMap((r) => r.meta.unitKinds ?? [])
-  const kindOk = kinds.length === 0 || (unitKind !== undefined && kinds.includes(unitKind))
-  if ((!adminOnly || isAdmin) && kindOk) return true
+  if (routeAllows(to.matched, { isAdmin, unitKind, role })) return true
+  return notFoundAt(to)
+}
+
+/** The in-frame not-found page at `to`'s URL. */
+export function notFoundAt(to: Pick<RouteLocationNormalized, 'path' | 'query' | 'hash'>): RouteLocationRaw {
   return {
     name: 'not-found',
     params: { pathMatch: to.path.replace(/^\//, '').split('/') },

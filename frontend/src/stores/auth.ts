@@ -1,8 +1,10 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { COOKIE_MODE, api, refreshWithCookie, setAuthHooks } from '@/api/client'
+import { COOKIE_MODE, api, refreshSession, setAuthHooks } from '@/api/client'
 import { unwrap } from '@/api/problem'
 import type { Me } from '@/api/types'
+
+export type RestoreOutcome = 'ok' | 'none' | 'unavailable'
 
 /**
  * The signed-in session. The access token lives in memory only (never in localStorage or
@@ -13,7 +15,10 @@ import type { Me } from '@/api/types'
 export const useAuthStore = defineStore('auth', () => {
   const accessToken = ref<string | null>(null)
   const me = ref<Me | null>(null)
-  let restoring: Promise<boolean> | null = null
+  /** The server could not be reached to resume the session or load the user (offline, 503):
+   * the app frame offers a retry; the session is kept. */
+  const unavailable = ref(false)
+  let restoring: Promise<RestoreOutcome> | null = null
 
   const isAuthenticated = computed(() => accessToken.value !== null)
   const unitKind = computed(() => me.value?.unit.kind ?? null)
@@ -30,20 +35,33 @@ export const useAuthStore = defineStore('auth', () => {
   function clear(): void {
     accessToken.value = null
     me.value = null
+    unavailable.value = false
   }
 
-  /** Resume the session of the refresh cookie, if there is one; concurrent calls share one try. */
-  function restore(): Promise<boolean> {
-    if (accessToken.value) return Promise.resolve(true)
-    restoring ??= refreshWithCookie('', (input) => globalThis.fetch(input))
-      .then((token) => {
-        if (token) accessToken.value = token
-        return token !== null
+  /**
+   * Resume the session of the refresh cookie, if there is one; concurrent calls share one try.
+   * `none`: the server says there is no session; `unavailable`: it could not be asked (offline,
+   * 503), so whether there is one is unknown.
+   */
+  function restoreSession(): Promise<RestoreOutcome> {
+    if (accessToken.value) return Promise.resolve('ok')
+    restoring ??= refreshSession('', (input) => globalThis.fetch(input))
+      .then((outcome): RestoreOutcome => {
+        if (outcome.status === 'ok') {
+          accessToken.value = outcome.token
+          return 'ok'
+        }
+        return outcome.status === 'signed-out' ? 'none' : 'unavailable'
       })
       .finally(() => {
         restoring = null
       })
     return restoring
+  }
+
+  /** `restoreSession()` as "is there a session now". */
+  async function restore(): Promise<boolean> {
+    return (await restoreSession()) === 'ok'
   }
 
   async function fetchMe(): Promise<Me> {
@@ -85,6 +103,7 @@ export const useAuthStore = defineStore('auth', () => {
   return {
     accessToken,
     me,
+    unavailable,
     isAuthenticated,
     unitKind,
     isCommittee,
@@ -93,6 +112,7 @@ export const useAuthStore = defineStore('auth', () => {
     isAdmin,
     setAccessToken,
     clear,
+    restoreSession,
     restore,
     fetchMe,
     login,

@@ -1,55 +1,23 @@
-import type { ApiClient } from '@/api/client'
-import { unwrap } from '@/api/problem'
-import type { components } from '@/api/schema'
+/** Pure helpers for notices; the calls themselves are in `@/api/notifications`. */
+import type { NotificationGroup, NotificationOut, NotifyEmail } from '@/api/notifications'
 
-type S = components['schemas']
-export type NotificationOut = S['NotificationOut']
-export type NotificationPage = S['NotificationPage']
-export type Preferences = S['Preferences']
-export type NotifyEmail = S['NotifyEmail']
+export type { NotificationGroup, NotificationOut, NotifyEmail } from '@/api/notifications'
 
 export const NOTIFY_EMAIL_CHOICES: readonly NotifyEmail[] = ['each', 'digest', 'none']
-/** How often the header asks for the unread count (ms). */
+/** How often the header asks for the unread count (ms); never while the tab is hidden. */
 export const UNREAD_POLL_MS = 60_000
-export const PAGE_SIZE = 20
 
-export async function fetchUnreadCount(client: ApiClient): Promise<number> {
-  return unwrap(await client.GET('/api/v1/notifications/unread-count')).count
-}
+// A record keyed by the schema's enum: a group added on the server fails the type check here
+// until it gets its place among the tabs.
+const GROUP_ORDER: Record<NotificationGroup, number> = { todo: 1, overdue: 2, supervision: 3, other: 4 }
 
-export async function fetchNotifications(
-  client: ApiClient,
-  opts: { unread?: boolean; cursor?: string | null; limit?: number } = {},
-): Promise<NotificationPage> {
-  const query: { limit: number; unread?: boolean; cursor?: string } = { limit: opts.limit ?? PAGE_SIZE }
-  if (opts.unread !== undefined) query.unread = opts.unread
-  if (opts.cursor) query.cursor = opts.cursor
-  return unwrap(await client.GET('/api/v1/notifications', { params: { query } }))
-}
+/** The notice tabs in display order: 待办, 超期, 督办, 其他. */
+export const NOTIFICATION_GROUPS: readonly NotificationGroup[] = (Object.keys(GROUP_ORDER) as NotificationGroup[]).sort(
+  (a, b) => GROUP_ORDER[a] - GROUP_ORDER[b],
+)
 
-export async function markRead(client: ApiClient, id: number): Promise<NotificationOut> {
-  return unwrap(
-    await client.POST('/api/v1/notifications/{notification_id}/read', {
-      params: { path: { notification_id: id } },
-    }),
-  )
-}
-
-export async function markAllRead(client: ApiClient): Promise<number> {
-  return unwrap(await client.POST('/api/v1/notifications/read-all')).updated
-}
-
-export async function fetchPreferences(client: ApiClient): Promise<Preferences> {
-  return unwrap(await client.GET('/api/v1/me/preferences'))
-}
-
-export async function savePreferences(
-  client: ApiClient,
-  prefs: { email: string | null; notify_email: NotifyEmail },
-): Promise<Preferences> {
-  // An empty field removes the address.
-  const email = prefs.email && prefs.email.trim() ? prefs.email.trim() : null
-  return unwrap(await client.PATCH('/api/v1/me/preferences', { body: { email, notify_email: prefs.notify_email } }))
+export function isNotificationGroup(value: unknown): value is NotificationGroup {
+  return typeof value === 'string' && Object.hasOwn(GROUP_ORDER, value)
 }
 
 /** The in-app route of a notification's link (only paths inside the app are followed). */

@@ -523,6 +523,19 @@ const en: MessageSchema = {
     },
   },
   notFound: { title: 'Page not found', text: 'The page you asked for does not exist.' },
+  // The app frame (header, nav, notices page); part H4 of issue 9.
+  shell: {
+    allNotifications: 'All notifications',
+    unavailable: {
+      title: 'The server cannot be reached',
+      text: 'You are still signed in. Check the network and try again.',
+    },
+    groups: { todo: 'To do', overdue: 'Overdue', supervision: 'Supervision', other: 'Other' },
+    groupsLabel: 'Kinds of notification',
+    unreadIn: '{n} unread',
+    batch: 'Today: {count} {group}',
+    view: 'View',
+  },
   errors: {
     unknown: 'Something went wrong. Please try again.',
     network: 'Cannot reach the server. Check your connection.',

@@ -523,6 +523,19 @@ const zhCN = {
     },
   },
   notFound: { title: '页面不存在', text: '您访问的页面不存在或已被移除。' },
+  // The app frame (header, nav, notices page); part H4 of issue 9.
+  shell: {
+    allNotifications: '查看全部通知',
+    unavailable: {
+      title: '暂时无法连接服务器',
+      text: '您仍处于登录状态。请检查网络，稍后重试。',
+    },
+    groups: { todo: '待办', overdue: '超期', supervision: '督办', other: '其他' },
+    groupsLabel: '通知分类',
+    unreadIn: '{n} 条未读',
+    batch: '今日 {count} 件{group}',
+    view: '查看',
+  },
   errors: {
     unknown: '操作失败，请稍后重试。',
     network: '无法连接服务器，请检查网络。',
