@@ -80,4 +80,24 @@ describe('useDraft', () => {
     localStorage.setItem('huiyin.draft.1.1.reply', '{not json')
     expect(readDraft('huiyin.draft.1.1.reply')).toBeNull()
   })
+
+  it('does not write when the key changes together with the value (a dialog opening on another action)', () => {
+    const key = draftKey(1, 9, 'reply')
+    localStorage.setItem(key, JSON.stringify({ value: { content: '昨天写的答复', days: 1 }, savedAt: 1 }))
+    const open = ref(false)
+    const action = ref<'note' | 'reply'>('note')
+    const form = reactive<Form>({ content: '', days: 1 })
+    const draft = useDraft(
+      () => (open.value ? draftKey(1, 9, action.value) : null),
+      () => ({ ...form, action: action.value }),
+      { isBlank: blank },
+    )
+    // The parent switches the action and opens: the blank form must not replace the draft.
+    action.value = 'reply'
+    open.value = true
+    expect(draft.saved.value).toBe(true)
+    expect(draft.load()).toEqual({ content: '昨天写的答复', days: 1 })
+    form.content = '今天补充'
+    expect(readDraft<Form>(key)?.content).toBe('今天补充')
+  })
 })

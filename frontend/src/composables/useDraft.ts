@@ -97,11 +97,19 @@ export function useDraft<T>(
     refreshSaved()
   }
 
-  // Synchronous, so pause()/resume() around a reset really skip the saves it causes. The key is
-  // read inside save(); watching the value alone means switching the key (another ticket or
-  // action) never copies the old form into the new key's draft.
-  watch(value, save, { deep: true, flush: 'sync' })
-  watch(currentKey, refreshSaved, { immediate: true })
+  // Synchronous, so pause()/resume() around a reset really skip the saves it causes. Only a
+  // change of the value under an unchanged key is saved: when the key changes too (the dialog
+  // opens, another ticket or action) the value is whatever the form held before, and writing it
+  // would overwrite or delete the new key's draft before it could be loaded.
+  watch(
+    [currentKey, value] as const,
+    ([k, v], [before]) => {
+      if (k !== before) refreshSaved()
+      else save(v)
+    },
+    { deep: true, flush: 'sync' },
+  )
+  refreshSaved()
 
   return {
     load() {
