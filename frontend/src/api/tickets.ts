@@ -78,6 +78,13 @@ export async function downloadAttachment(ticketId: number, attachmentId: number,
   return unwrap(res)
 }
 
+/** The multipart body of an upload: the file under `file`, with its name. */
+export function attachmentForm(file: File): FormData {
+  const data = new FormData()
+  data.append('file', file, file.name)
+  return data
+}
+
 /** Add a file to a ticket (multipart); the server checks the type by content. */
 export async function uploadAttachment(ticketId: number, file: File, client: ApiClient = api): Promise<AttachmentOut> {
   return unwrap(
@@ -85,11 +92,7 @@ export async function uploadAttachment(ticketId: number, file: File, client: Api
       params: { path: { ticket_id: ticketId } },
       // The schema types the multipart field as a string; the browser sends the File.
       body: { file: file.name },
-      bodySerializer: () => {
-        const data = new FormData()
-        data.append('file', file)
-        return data
-      },
+      bodySerializer: () => attachmentForm(file),
     }),
   )
 }
