@@ -50,8 +50,10 @@ test('the department workbench, list and ticket at 375 px', async () => {
   w = await pageScrollWidth(page)
   expect(w.scroll).toBeLessThanOrEqual(w.client)
   await page.locator('[data-test=actions] [data-action=reply]').click()
-  await expect.poll(() => page.locator('.el-dialog:visible').isVisible()).toBe(true)
-  const box = await page.locator('.el-dialog:visible').boundingBox()
+  // On a phone the action form is a bottom drawer (FormDialog).
+  const form = page.locator('[data-form-dialog=drawer]:visible')
+  await expect.poll(() => form.isVisible()).toBe(true)
+  const box = await form.boundingBox()
   expect(box && box.x >= 0 && box.x + box.width <= PHONE.width).toBe(true)
   await shot('reply-dialog')
   expect(errors).toEqual([])

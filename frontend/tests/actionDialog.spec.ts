@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
+import { createPinia, setActivePinia } from 'pinia'
 import { createAppI18n } from '@/i18n'
+import { draftKey, readDraft } from '@/composables/useDraft'
+import { useAuthStore } from '@/stores/auth'
 import ActionDialog from '@/components/actions/ActionDialog.vue'
 import type { TicketOut } from '@/api/types'
 import { json, problem, stubFetch } from './helpers'
@@ -20,12 +23,24 @@ const TICKET = {
   allowed_actions: ['reject', 'decide_extension'],
 } as unknown as TicketOut
 
+const USER_ID = 7
+
 function mountDialog(action: string) {
+  const pinia = createPinia()
+  setActivePinia(pinia)
+  useAuthStore().me = { id: USER_ID } as ReturnType<typeof useAuthStore>['me']
   return mount(ActionDialog, {
     props: { modelValue: true, ticket: TICKET, action },
-    global: { plugins: [createAppI18n('zh-CN')] },
+    global: { plugins: [pinia, createAppI18n('zh-CN')] },
     attachTo: document.body,
   })
+}
+
+function type(selector: string, text: string) {
+  const el = document.body.querySelector<HTMLTextAreaElement>(selector)
+  if (!el) throw new Error(`no ${selector}`)
+  el.value = text
+  el.dispatchEvent(new Event('input'))
 }
 
 async function settle() {
@@ -119,6 +134,58 @@ describe('ActionDialog', () => {
     expect(messages.error).toHaveBeenCalledWith('工单当前状态不允许此操作，请刷新后重试。')
     expect(w.emitted('update:modelValue')).toBeUndefined()
     expect(w.emitted('done')).toBeUndefined()
+    w.unmount()
+  })
+
+  it('treats a 409 concurrent_update like a stale version: localized warning, closed, reloaded, draft kept', async () => {
+    stubFetch(() => problem(409, 'concurrent_update', 'Ticket was changed by a concurrent request'))
+    const w = mountDialog('reject')
+    await settle()
+    type('textarea[data-test="field-reason"]', '不属于受理范围')
+    await settle()
+    submitButton().click()
+    await settle()
+    expect(messages.warning).toHaveBeenCalledWith('该工单刚被他人更新，已重新加载最新内容，请核对后再操作。')
+    expect(messages.error).not.toHaveBeenCalled()
+    expect(document.body.textContent).not.toContain('concurrent request')
+    expect(w.emitted('update:modelValue')?.at(-1)).toEqual([false])
+    expect(w.emitted('done')).toEqual([['reject']])
+    // The typed reason survives for the reloaded ticket.
+    expect(readDraft<{ reason: string }>(draftKey(USER_ID, 9, 'reject'))?.reason).toBe('不属于受理范围')
+    w.unmount()
+  })
+
+  it('keeps typed text as a draft per ticket and action, restores it, and clears it once sent', async () => {
+    const { calls } = stubFetch(() => json({ id: 9 }))
+    const first = mountDialog('reject')
+    await settle()
+    type('textarea[data-test="field-reason"]', '重复提交')
+    await settle()
+    first.unmount()
+    document.body.innerHTML = ''
+
+    const again = mountDialog('reject')
+    await settle()
+    const textarea = document.body.querySelector<HTMLTextAreaElement>('textarea[data-test="field-reason"]')
+    expect(textarea?.value).toBe('重复提交')
+    expect(document.body.querySelector('[data-test="draft-restored"]')).not.toBeNull()
+    submitButton().click()
+    await settle()
+    expect(JSON.parse(calls.at(-1)!.body)).toEqual({ reason: '重复提交' })
+    expect(localStorage.getItem(draftKey(USER_ID, 9, 'reject'))).toBeNull()
+    again.unmount()
+  })
+
+  it('清空草稿 empties the form and forgets the draft', async () => {
+    stubFetch(() => json({ id: 9 }))
+    localStorage.setItem(draftKey(USER_ID, 9, 'reject'), JSON.stringify({ value: { reason: '旧草稿' }, savedAt: 1 }))
+    const w = mountDialog('reject')
+    await settle()
+    expect(document.body.querySelector<HTMLTextAreaElement>('textarea[data-test="field-reason"]')?.value).toBe('旧草稿')
+    document.body.querySelector<HTMLButtonElement>('[data-test="draft-clear"]')!.click()
+    await settle()
+    expect(document.body.querySelector<HTMLTextAreaElement>('textarea[data-test="field-reason"]')?.value).toBe('')
+    expect(localStorage.getItem(draftKey(USER_ID, 9, 'reject'))).toBeNull()
     w.unmount()
   })
 })
