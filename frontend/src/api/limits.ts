@@ -110,6 +110,11 @@ export const bodyLimits = {
       "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"
     }
   },
+  "PublicPhotoUpload": {
+    "file": {
+      "required": true
+    }
+  },
   "PublicTicketCreate": {
     "title": {
       "required": true,
@@ -320,6 +325,9 @@ export const bodyLimits = {
       "minimum": 1,
       "maximum": 2147483647
     },
+    "reporter_name": {
+      "maxLength": 50
+    },
     "contact": {
       "maxLength": 200
     }
@@ -404,6 +412,12 @@ export const paramLimits = {
     }
   },
   "/api/v1/public/tickets/{code}": {
+    "code": {
+      "minLength": 8,
+      "maxLength": 40
+    }
+  },
+  "/api/v1/public/tickets/{code}/attachments": {
     "code": {
       "minLength": 8,
       "maxLength": 40

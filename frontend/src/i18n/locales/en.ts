@@ -621,6 +621,10 @@ const en: MessageSchema = {
     unknown_tracking_code: 'Wrong tracking code; please check it.',
     unknown_unit: 'No such unit.',
     unsupported_media_type: 'This request format is not supported.',
+    not_an_image: 'Only photos (JPG, PNG or WebP) can be added.',
+    photo_too_late:
+      'Photos can be added only within an hour of submitting, before the opinion is taken up.',
+    too_many_photos: 'At most 3 photos per opinion.',
     upload_forbidden: 'You cannot add attachments to this ticket now.',
     username_taken: 'This username is already taken.',
   },

@@ -620,6 +620,9 @@ const zhCN = {
     unknown_tracking_code: '查询码有误，请核对。',
     unknown_unit: '单位不存在。',
     unsupported_media_type: '不支持的提交格式。',
+    not_an_image: '只能添加照片（JPG、PNG 或 WebP 格式）。',
+    photo_too_late: '提交 1 小时内、受理之前才能添加照片。',
+    too_many_photos: '每条意见最多添加 3 张照片。',
     upload_forbidden: '当前不能为该工单添加附件。',
     username_taken: '用户名已被使用。',
     // Every code the server can answer must have a text: a new code fails the type check here.
