@@ -415,6 +415,7 @@ const en: MessageSchema = {
       doneTitle: 'Opinion submitted',
       doneSub: 'Number {code}; the committee will take it up soon.',
       doneHidden: 'This opinion is fully anonymous: you cannot open it in the system afterwards. Use the tracking code to follow it.',
+      fullNoReporter: 'A fully anonymous opinion records no reporter and no contact.',
       view: 'View',
       again: 'New opinion',
     },

@@ -414,6 +414,7 @@ const zhCN = {
       doneTitle: '意见已提交',
       doneSub: '编号 {code}，机关党委将尽快受理。',
       doneHidden: '这是完全匿名的意见，提交后您无法在系统中打开它，请凭查询码查询办理结果。',
+      fullNoReporter: '完全匿名的意见不记录反映人和联系方式。',
       view: '查看',
       again: '继续新建',
     },
