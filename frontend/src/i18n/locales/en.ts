@@ -433,6 +433,7 @@ const en: MessageSchema = {
       photoTooBig: '"{name}" is larger than {size} MB and was not added.',
       photoTooMany: 'At most {max} photos.',
       photosUploading: 'Uploading photos…',
+      photoN: 'Photo {n}',
       photoDone: 'Photo {n} uploaded',
       photoFailed: 'Photo {n} could not be uploaded: {reason}',
       photosSomeFailed: 'Your opinion is submitted and the tracking code is valid, but some photos were not uploaded. You can retry within an hour of submitting.',

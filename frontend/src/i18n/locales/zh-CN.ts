@@ -432,6 +432,7 @@ const zhCN = {
       photoTooBig: '“{name}”超过 {size} MB，未添加。',
       photoTooMany: '最多添加 {max} 张照片。',
       photosUploading: '正在上传照片…',
+      photoN: '照片 {n}',
       photoDone: '照片 {n} 已上传',
       photoFailed: '照片 {n} 上传失败：{reason}',
       photosSomeFailed: '意见已提交，查询码有效；有照片未能上传，可在提交后一小时内重试。',
