@@ -325,6 +325,7 @@ const en: MessageSchema = {
     channel: 'Channel',
     anonymity: 'Identity',
     submitter: 'Submitter',
+    reporter: 'Raised by',
     contact: 'Contact',
     handler: 'Handler',
     deadlines: 'Deadlines',

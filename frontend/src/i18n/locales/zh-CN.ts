@@ -325,6 +325,7 @@ const zhCN = {
     channel: '来源渠道',
     anonymity: '身份',
     submitter: '提出人',
+    reporter: '反映人',
     contact: '联系方式',
     handler: '经办人',
     deadlines: '期限',
