@@ -12,6 +12,9 @@ import {
   runAction,
   sendAction,
   validateAction,
+  applyDraft,
+  draftOf,
+  hasTypedText,
   type ActionForm,
   type ActionName,
 } from '@/utils/actions'
@@ -80,21 +83,34 @@ describe('buildActionRequest', () => {
     expect(cases.map((c) => c[0]).sort()).toEqual([...ACTION_NAMES].sort())
   })
 
-  it.each(cases)('%s → path and body', (action, patch, ctx, path, body) => {
-    const req = buildActionRequest(action, 9, form(patch), ctx)
-    expect(req.path).toBe(path)
-    expect(req.body).toEqual(body)
+  // Sent through the typed API functions: the path, If-Match and body as they leave the browser.
+  it.each(cases)('%s → path and body on the wire', async (action, patch, ctx, path, body) => {
+    const { calls } = stubFetch(() => json({ id: 9 }))
+    const req = buildActionRequest(action, form(patch), ctx)
+    expect(req.action).toBe(action)
+    await sendAction(api, { id: 9, version: 5 }, req)
+    expect(calls).toHaveLength(1)
+    expect(calls[0]!.method).toBe('POST')
+    expect(calls[0]!.path).toBe(path)
+    expect(calls[0]!.headers.get('If-Match')).toBe('"5"')
+    expect(calls[0]!.body ? JSON.parse(calls[0]!.body) : undefined).toEqual(body)
   })
 
   it('reopen sends the new deadline as an aware ISO timestamp', () => {
-    const req = buildActionRequest('reopen', 1, form({ reason: '再办', reply_due_at: due }))
-    expect(req.body).toEqual({ reason: '再办', reply_due_at: '2030-05-06T07:08:09.000Z' })
+    const req = buildActionRequest('reopen', form({ reason: '再办', reply_due_at: due }))
+    expect(req.action === 'reopen' && req.body).toEqual({ reason: '再办', reply_due_at: '2030-05-06T07:08:09.000Z' })
   })
 
   it('dispatch leaves reply_due_at out when not given', () => {
-    const req = buildActionRequest('dispatch', 1, form({ lead_department_id: 2 }))
-    expect(req.body).not.toHaveProperty('reply_due_at')
-    expect(req.body).toMatchObject({ lead_department_id: 2, assisting_department_ids: [], note: null })
+    const req = buildActionRequest('dispatch', form({ lead_department_id: 2 }))
+    const body = req.action === 'dispatch' ? req.body : null
+    expect(body).not.toHaveProperty('reply_due_at')
+    expect(body).toMatchObject({ lead_department_id: 2, assisting_department_ids: [], note: null })
+  })
+
+  it('refuses to build from a form that skipped validation', () => {
+    expect(() => buildActionRequest('dispatch', form())).toThrow(/lead_department_id/)
+    expect(() => buildActionRequest('decide_extension', form({ approved: true }))).toThrow(/extensionId/)
   })
 })
 
@@ -150,7 +166,7 @@ describe('validateAction', () => {
 describe('sendAction / runAction', () => {
   it('posts JSON with If-Match "<version>"', async () => {
     const { calls } = stubFetch(() => json({ id: 9 }))
-    await sendAction(api, buildActionRequest('reply', 9, form({ content: '答复内容' })), 7)
+    await sendAction(api, { id: 9, version: 7 }, buildActionRequest('reply', form({ content: '答复内容' })))
     expect(calls).toHaveLength(1)
     expect(calls[0]!.method).toBe('POST')
     expect(calls[0]!.path).toBe('/api/v1/tickets/9/reply')
@@ -189,8 +205,15 @@ describe('sendAction / runAction', () => {
     expect(out).toEqual({ kind: 'error', problem: null })
   })
 
-  it('isStaleVersion recognises 412 and the code', () => {
+  it('reports a 409 concurrent_update as stale too (two writes raced on the server)', async () => {
+    stubFetch(() => problem(409, 'concurrent_update', 'Ticket changed concurrently'))
+    const out = await runAction(api, 'reply', { id: 9, version: 2 }, form({ content: '答复内容' }))
+    expect(out).toEqual({ kind: 'stale' })
+  })
+
+  it('isStaleVersion recognises 412 and the codes', () => {
     expect(isStaleVersion(new ApiError({ code: 'stale_version' }, 412))).toBe(true)
+    expect(isStaleVersion(new ApiError({ code: 'concurrent_update' }, 409))).toBe(true)
     expect(isStaleVersion(new ApiError({ code: 'invalid_state' }, 409))).toBe(false)
     expect(isStaleVersion(new Error('x'))).toBe(false)
   })
@@ -215,5 +238,43 @@ describe('look-up pickers', () => {
     ]
     expect(pickUnjudgedReturn(list)?.id).toBe(3)
     expect(pickUnjudgedReturn([list[1]!])).toBeNull()
+  })
+})
+
+describe('drafts of action forms', () => {
+  it('counts only typed text of the action\'s own fields', () => {
+    expect(hasTypedText('reply', form())).toBe(false)
+    expect(hasTypedText('reply', form({ content: '   ' }))).toBe(false)
+    expect(hasTypedText('reply', form({ content: '已处理' }))).toBe(true)
+    // A note typed in another action's field does not make the reply dirty.
+    expect(hasTypedText('reply', form({ note: 'x' }))).toBe(false)
+    expect(hasTypedText('score', form({ efficiency: 5 }))).toBe(false)
+    expect(hasTypedText('score', form({ comment: '很好' }))).toBe(true)
+  })
+
+  it('round-trips an action\'s fields through JSON, dates included', () => {
+    const due = new Date('2030-05-06T07:08:09.000Z')
+    const filled = form({ reason: '未解决', reply_due_at: due, content: 'not a reopen field' })
+    const stored = JSON.parse(JSON.stringify(draftOf('reopen', filled)))
+    expect(stored).toEqual({ reason: '未解决', reply_due_at: '2030-05-06T07:08:09.000Z' })
+    const back = form()
+    applyDraft('reopen', back, stored)
+    expect(back.reason).toBe('未解决')
+    expect(back.reply_due_at?.getTime()).toBe(due.getTime())
+    expect(back.content).toBe('')
+  })
+
+  it('skips stored values of the wrong type or outside the schema\'s lists', () => {
+    const back = form()
+    applyDraft('return', back, { reason_code: 'made_up', reason: 42 })
+    expect(back.reason_code).toBeNull()
+    expect(back.reason).toBe('')
+    applyDraft('return', back, { reason_code: 'duplicate', reason: '重复' })
+    expect(back.reason_code).toBe('duplicate')
+    expect(back.reason).toBe('重复')
+    applyDraft('revisit', back, null)
+    applyDraft('revisit', back, { method: 'phone', outcome: 'nope' })
+    expect(back.method).toBe('phone')
+    expect(back.outcome).toBeUndefined()
   })
 })

@@ -1,4 +1,4 @@
-import type { Problem } from './types'
+import type { Problem, ProblemCode } from './types'
 
 type Translate = {
   (key: string): string
@@ -46,6 +46,19 @@ export class ApiError extends Error {
     const v = Number(this.problem.retry_after)
     return Number.isFinite(v) && v > 0 ? v : null
   }
+}
+
+/** Codes that mean "someone changed this record since you loaded it": reload, then decide again. */
+export const STALE_CODES = ['stale_version', 'concurrent_update'] as const satisfies readonly ProblemCode[]
+
+/**
+ * True for an optimistic-lock failure: 412 (If-Match no longer matches) or a 409
+ * `concurrent_update` (two writes raced on the server). Both mean the same to the user.
+ */
+export function isStaleVersion(e: unknown): boolean {
+  if (!(e instanceof ApiError)) return false
+  const code = e.problem.code
+  return e.status === 412 || (STALE_CODES as readonly string[]).includes(code ?? '')
 }
 
 /** Unwrap an openapi-fetch result: the data, or throw an ApiError. */

@@ -1,11 +1,42 @@
 /**
  * Ticket actions: which form fields each action shows, client-side validation,
- * and how a filled form becomes an API request (path, body, If-Match).
+ * and how a filled form becomes a typed API call (src/api/tickets.ts, with If-Match).
  * Kept free of Vue/Element Plus so it can be unit-tested; ActionDialog.vue renders it.
  */
 import type { ApiClient } from '@/api/client'
-import { ApiError, unwrap } from '@/api/problem'
+import { ApiError, isStaleVersion } from '@/api/problem'
+import type { components } from '@/api/schema'
+import * as tickets from '@/api/tickets'
+import {
+  ifMatch,
+  type AssignBody,
+  type CloseBody,
+  type DispatchBody,
+  type ExtensionBody,
+  type ExtensionDecisionBody,
+  type MergeBody,
+  type NoteBody,
+  type RejectBody,
+  type ReopenBody,
+  type ReplyBody,
+  type ReturnBody,
+  type ReturnJudgementBody,
+  type RevisitBody,
+  type ScoreBody,
+  type TicketVersion,
+  type UrgeBody,
+} from '@/api/tickets'
 import type { Problem } from '@/api/types'
+
+type S = components['schemas']
+
+/**
+ * A list of every member of a schema union, checked both ways: a value the schema lacks fails
+ * here, and so does a value the schema gained that the list lacks (the lists drive the selects).
+ */
+function allOf<T extends string>() {
+  return <L extends readonly T[]>(list: L & ([T] extends [L[number]] ? unknown : 'missing a value of the schema')) => list
+}
 
 export const ACTION_NAMES = [
   'dispatch',
@@ -28,10 +59,11 @@ export const ACTION_NAMES = [
 ] as const
 export type ActionName = (typeof ACTION_NAMES)[number]
 
-export const RETURN_REASONS = ['not_our_remit', 'needs_info', 'duplicate', 'other'] as const
-export const REVISIT_METHODS = ['phone', 'visit', 'online', 'self_confirmed'] as const
-export const REVISIT_OUTCOMES = ['resolved', 'partly', 'unresolved'] as const
-export const MERGE_STATUSES = ['submitted', 'dispatched', 'accepted', 'replied', 'revisited'] as const
+export const RETURN_REASONS = allOf<S['ReturnReason']>()(['not_our_remit', 'needs_info', 'duplicate', 'other'] as const)
+export const REVISIT_METHODS = allOf<S['RevisitMethod']>()(['phone', 'visit', 'online', 'self_confirmed'] as const)
+export const REVISIT_OUTCOMES = allOf<S['RevisitOutcome']>()(['resolved', 'partly', 'unresolved'] as const)
+/** The states a ticket can be merged into (still open). */
+export const MERGE_STATUSES = ['submitted', 'dispatched', 'accepted', 'replied', 'revisited'] as const satisfies readonly S['Status'][]
 /** Working days per extension request (domain rule: at most 3). */
 export const EXTENSION_DAYS = { min: 1, max: 3 } as const
 
@@ -45,15 +77,15 @@ export interface ActionForm {
   assisting_department_ids: number[]
   reply_due_at: Date | null
   note: string
-  reason_code: (typeof RETURN_REASONS)[number] | null
+  reason_code: S['ReturnReason'] | null
   reason: string
   content: string
   internal: boolean
   days: number
   /** undefined until chosen (Element Plus radio groups do not take null). */
   approved: boolean | undefined
-  method: (typeof REVISIT_METHODS)[number] | null
-  outcome: (typeof REVISIT_OUTCOMES)[number] | undefined
+  method: S['RevisitMethod'] | null
+  outcome: S['RevisitOutcome'] | undefined
   efficiency: number
   handling: number
   effect: number
@@ -107,6 +139,58 @@ export const ACTION_FIELDS: Record<ActionName, readonly FieldName[]> = {
   urge: ['note'],
   assign: ['handler_id'],
   judge_return: ['reasonable', 'note'],
+}
+
+/** Free-text fields: typing in one makes a draft worth keeping and closing worth asking about. */
+export const TEXT_FIELDS = ['note', 'reason', 'content', 'comment'] as const satisfies readonly FieldName[]
+
+/** True when the action's form holds typed text (blank space does not count). */
+export function hasTypedText(action: ActionName, form: ActionForm): boolean {
+  return TEXT_FIELDS.some((f) => ACTION_FIELDS[action].includes(f) && form[f].trim() !== '')
+}
+
+/** What a draft keeps of an action's form: its own fields, a date as ISO text (JSON has no Date). */
+export type ActionDraft = Partial<Record<FieldName, unknown>>
+
+export function draftOf(action: ActionName, form: ActionForm): ActionDraft {
+  const out: ActionDraft = {}
+  for (const f of ACTION_FIELDS[action]) {
+    const v = form[f]
+    out[f] = v instanceof Date ? v.toISOString() : Array.isArray(v) ? [...v] : v
+  }
+  return out
+}
+
+const isId = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0
+const oneOf =
+  <T extends string>(list: readonly T[]) =>
+  (v: unknown): v is T =>
+    typeof v === 'string' && (list as readonly string[]).includes(v)
+
+/**
+ * Put a stored draft back into the form. The draft came from storage, so every field is checked
+ * against its type; anything else (an old format, a hand-edited entry) is skipped.
+ */
+export function applyDraft(action: ActionName, form: ActionForm, draft: unknown): void {
+  if (typeof draft !== 'object' || draft === null) return
+  const d = draft as Record<string, unknown>
+  const fields = ACTION_FIELDS[action]
+  const has = (f: FieldName) => fields.includes(f) && d[f] !== undefined
+  for (const f of TEXT_FIELDS) if (has(f) && typeof d[f] === 'string') form[f] = d[f]
+  if (has('internal') && typeof d.internal === 'boolean') form.internal = d.internal
+  if (has('days') && typeof d.days === 'number') form.days = d.days
+  for (const f of ['approved', 'reasonable'] as const) if (has(f) && typeof d[f] === 'boolean') form[f] = d[f]
+  for (const f of ['efficiency', 'handling', 'effect'] as const) if (has(f) && typeof d[f] === 'number') form[f] = d[f]
+  for (const f of ['lead_department_id', 'primary_id', 'handler_id'] as const) if (has(f) && isId(d[f])) form[f] = d[f]
+  if (has('assisting_department_ids') && Array.isArray(d.assisting_department_ids) && d.assisting_department_ids.every(isId))
+    form.assisting_department_ids = [...d.assisting_department_ids]
+  if (has('reason_code') && oneOf(RETURN_REASONS)(d.reason_code)) form.reason_code = d.reason_code
+  if (has('method') && oneOf(REVISIT_METHODS)(d.method)) form.method = d.method
+  if (has('outcome') && oneOf(REVISIT_OUTCOMES)(d.outcome)) form.outcome = d.outcome
+  if (has('reply_due_at') && typeof d.reply_due_at === 'string') {
+    const at = new Date(d.reply_due_at)
+    if (!Number.isNaN(at.getTime())) form.reply_due_at = at
+  }
 }
 
 /** Extra ids some actions need, looked up when the dialog opens. */
@@ -210,12 +294,25 @@ export function validateAction(
   return errors
 }
 
-export interface ActionRequest {
-  /** Concrete path, e.g. /api/v1/tickets/42/dispatch */
-  path: string
-  /** JSON body; undefined for actions without one. */
-  body?: Record<string, unknown>
-}
+/** A filled form as the request it becomes: the action, its typed body and any extra id. */
+export type ActionRequest =
+  | { action: 'dispatch'; body: DispatchBody }
+  | { action: 'return'; body: ReturnBody }
+  | { action: 'accept' }
+  | { action: 'note'; body: NoteBody }
+  | { action: 'request_extension'; body: ExtensionBody }
+  | { action: 'decide_extension'; extensionId: number; body: ExtensionDecisionBody }
+  | { action: 'reply'; body: ReplyBody }
+  | { action: 'revisit'; body: RevisitBody }
+  | { action: 'reopen'; body: ReopenBody }
+  | { action: 'score'; body: ScoreBody }
+  | { action: 'close'; body: CloseBody }
+  | { action: 'reject'; body: RejectBody }
+  | { action: 'withdraw' }
+  | { action: 'merge'; body: MergeBody }
+  | { action: 'urge'; body: UrgeBody }
+  | { action: 'assign'; body: AssignBody }
+  | { action: 'judge_return'; returnId: number; body: ReturnJudgementBody }
 
 /** Trimmed text, or null when empty (optional fields). */
 function optional(v: string): string | null {
@@ -223,107 +320,119 @@ function optional(v: string): string | null {
   return s ? s : null
 }
 
+/** A value validateAction guarantees; missing means the caller skipped validation (a bug). */
+function given<T>(value: T | null | undefined, field: string): T {
+  if (value === null || value === undefined) throw new Error(`${field} is required: validate the form first`)
+  return value
+}
+
 /** Build the request for an action. Call validateAction first; this assumes a valid form. */
-export function buildActionRequest(
-  action: ActionName,
-  ticketId: number,
-  form: ActionForm,
-  ctx: ActionContext = {},
-): ActionRequest {
-  const base = `/api/v1/tickets/${ticketId}`
+export function buildActionRequest(action: ActionName, form: ActionForm, ctx: ActionContext = {}): ActionRequest {
   const iso = (d: Date | null) => (d ? d.toISOString() : null)
   switch (action) {
     case 'dispatch': {
-      const body: Record<string, unknown> = {
-        lead_department_id: form.lead_department_id,
-        assisting_department_ids: [...new Set(form.assisting_department_ids)].filter(
-          (id) => id !== form.lead_department_id,
-        ),
+      const lead = given(form.lead_department_id, 'lead_department_id')
+      const body: DispatchBody = {
+        lead_department_id: lead,
+        assisting_department_ids: [...new Set(form.assisting_department_ids)].filter((id) => id !== lead),
         note: optional(form.note),
       }
       if (form.reply_due_at) body.reply_due_at = iso(form.reply_due_at)
-      return { path: `${base}/dispatch`, body }
+      return { action, body }
     }
     case 'return':
-      return { path: `${base}/return`, body: { reason_code: form.reason_code, reason: form.reason.trim() } }
+      return { action, body: { reason_code: given(form.reason_code, 'reason_code'), reason: form.reason.trim() } }
     case 'accept':
-      return { path: `${base}/accept` }
+      return { action }
     case 'note':
-      return { path: `${base}/notes`, body: { content: form.content.trim(), internal: form.internal } }
+      return { action, body: { content: form.content.trim(), internal: form.internal } }
     case 'request_extension':
-      return { path: `${base}/extensions`, body: { days: form.days, reason: form.reason.trim() } }
+      return { action, body: { days: form.days, reason: form.reason.trim() } }
     case 'decide_extension':
       return {
-        path: `${base}/extensions/${ctx.extensionId}/decision`,
+        action,
+        extensionId: given(ctx.extensionId, 'extensionId'),
         body: { approved: form.approved === true, note: optional(form.note) },
       }
     case 'reply':
-      return { path: `${base}/reply`, body: { content: form.content.trim() } }
+      return { action, body: { content: form.content.trim() } }
     case 'revisit':
       return {
-        path: `${base}/revisit`,
-        body: { method: form.method, outcome: form.outcome, note: optional(form.note) },
+        action,
+        body: { method: given(form.method, 'method'), outcome: given(form.outcome, 'outcome'), note: optional(form.note) },
       }
     case 'reopen': {
-      const body: Record<string, unknown> = { reason: form.reason.trim() }
+      const body: ReopenBody = { reason: form.reason.trim() }
       if (form.reply_due_at) body.reply_due_at = iso(form.reply_due_at)
-      return { path: `${base}/reopen`, body }
+      return { action, body }
     }
     case 'score':
       return {
-        path: `${base}/score`,
-        body: {
-          efficiency: form.efficiency,
-          handling: form.handling,
-          effect: form.effect,
-          comment: optional(form.comment),
-        },
+        action,
+        body: { efficiency: form.efficiency, handling: form.handling, effect: form.effect, comment: optional(form.comment) },
       }
     case 'close':
-      return { path: `${base}/close`, body: { note: optional(form.note) } }
+      return { action, body: { note: optional(form.note) } }
     case 'reject':
-      return { path: `${base}/reject`, body: { reason: form.reason.trim() } }
+      return { action, body: { reason: form.reason.trim() } }
     case 'withdraw':
-      return { path: `${base}/withdraw` }
+      return { action }
     case 'merge':
-      return { path: `${base}/merge`, body: { primary_id: form.primary_id } }
+      return { action, body: { primary_id: given(form.primary_id, 'primary_id') } }
     case 'urge':
-      return { path: `${base}/urge`, body: { note: optional(form.note) } }
+      return { action, body: { note: optional(form.note) } }
     case 'assign':
-      return { path: `${base}/assign`, body: { handler_id: form.handler_id } }
+      return { action, body: { handler_id: given(form.handler_id, 'handler_id') } }
     case 'judge_return':
       return {
-        path: `${base}/returns/${ctx.returnId}/judgement`,
+        action,
+        returnId: given(ctx.returnId, 'returnId'),
         body: { reasonable: form.reasonable === true, note: optional(form.note) },
       }
   }
 }
 
-/** The If-Match header value for a ticket version: a quoted entity tag. */
-export function ifMatch(version: number): string {
-  return `"${version}"`
+/** Send an action with If-Match through its typed API function; throws ApiError on failure. */
+export async function sendAction(client: ApiClient, ticket: TicketVersion, req: ActionRequest): Promise<unknown> {
+  switch (req.action) {
+    case 'dispatch':
+      return tickets.dispatchTicket(ticket, req.body, client)
+    case 'return':
+      return tickets.returnTicket(ticket, req.body, client)
+    case 'accept':
+      return tickets.acceptTicket(ticket, client)
+    case 'note':
+      return tickets.addNote(ticket, req.body, client)
+    case 'request_extension':
+      return tickets.requestExtension(ticket, req.body, client)
+    case 'decide_extension':
+      return tickets.decideExtension(ticket, req.extensionId, req.body, client)
+    case 'reply':
+      return tickets.replyTicket(ticket, req.body, client)
+    case 'revisit':
+      return tickets.revisitTicket(ticket, req.body, client)
+    case 'reopen':
+      return tickets.reopenTicket(ticket, req.body, client)
+    case 'score':
+      return tickets.scoreTicket(ticket, req.body, client)
+    case 'close':
+      return tickets.closeTicket(ticket, req.body, client)
+    case 'reject':
+      return tickets.rejectTicket(ticket, req.body, client)
+    case 'withdraw':
+      return tickets.withdrawTicket(ticket, client)
+    case 'merge':
+      return tickets.mergeTicket(ticket, req.body, client)
+    case 'urge':
+      return tickets.urgeTicket(ticket, req.body, client)
+    case 'assign':
+      return tickets.assignTicket(ticket, req.body, client)
+    case 'judge_return':
+      return tickets.judgeReturn(ticket, req.returnId, req.body, client)
+  }
 }
 
-/** openapi-fetch client seen with concrete (already filled-in) paths. */
-type LooseClient = {
-  POST(
-    path: string,
-    init: { body?: unknown; headers?: Record<string, string> },
-  ): Promise<{ data?: unknown; error?: unknown; response: Response }>
-}
-
-/** Send an action request with If-Match; throws ApiError on failure. */
-export async function sendAction(client: ApiClient, req: ActionRequest, version: number): Promise<unknown> {
-  const loose = client as unknown as LooseClient
-  const init: { body?: unknown; headers: Record<string, string> } = { headers: { 'If-Match': ifMatch(version) } }
-  if (req.body !== undefined) init.body = req.body
-  return unwrap(await loose.POST(req.path, init))
-}
-
-/** True for the optimistic-lock failure: someone else changed the ticket. */
-export function isStaleVersion(e: unknown): boolean {
-  return e instanceof ApiError && (e.status === 412 || e.problem.code === 'stale_version')
-}
+export { ifMatch, isStaleVersion }
 
 export type ActionOutcome = { kind: 'ok' } | { kind: 'stale' } | { kind: 'error'; problem: Problem | null }
 
@@ -335,12 +444,12 @@ export type ActionOutcome = { kind: 'ok' } | { kind: 'stale' } | { kind: 'error'
 export async function runAction(
   client: ApiClient,
   action: ActionName,
-  ticket: { id: number; version: number },
+  ticket: TicketVersion,
   form: ActionForm,
   ctx: ActionContext = {},
 ): Promise<ActionOutcome> {
   try {
-    await sendAction(client, buildActionRequest(action, ticket.id, form, ctx), ticket.version)
+    await sendAction(client, ticket, buildActionRequest(action, form, ctx))
     return { kind: 'ok' }
   } catch (e) {
     if (isStaleVersion(e)) return { kind: 'stale' }

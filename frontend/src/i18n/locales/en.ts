@@ -208,6 +208,17 @@ const en: MessageSchema = {
       self: 'A ticket cannot be merged into itself',
     },
   },
+  formDialog: {
+    discardTitle: 'Unsaved text',
+    discardConfirm: 'Discard what you have typed?',
+    discard: 'Discard',
+    keepDraft: 'Keep as draft',
+    draftRestored: 'Your unsent draft was restored.',
+    clearDraft: 'Clear draft',
+  },
+  detailPage: {
+    more: 'More',
+  },
   deadline: {
     overdue: 'Overdue',
     dueSoon: 'Due within 24 h',

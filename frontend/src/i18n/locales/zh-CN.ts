@@ -208,6 +208,17 @@ const zhCN = {
       self: '不能合并到自身',
     },
   },
+  formDialog: {
+    discardTitle: '提示',
+    discardConfirm: '放弃已填写的内容？',
+    discard: '放弃',
+    keepDraft: '保留草稿',
+    draftRestored: '已恢复上次未提交的草稿。',
+    clearDraft: '清空草稿',
+  },
+  detailPage: {
+    more: '更多',
+  },
   deadline: {
     overdue: '已逾期',
     dueSoon: '24 小时内到期',
