@@ -122,6 +122,9 @@ class Ticket(SQLModel, table=True):
     # NULL for fully anonymous and on-behalf tickets: nobody can be led back from the row.
     submitter_id: int | None = Field(default=None, foreign_key="users.id")
     recorded_by_id: int | None = Field(default=None, foreign_key="users.id")
+    # On behalf (the committee, or a college head): the person it is raised for and how to reach
+    # them, for the revisit. Shown to the committee and the raising college only.
+    reporter_name: str | None = Field(default=None, max_length=50)
     contact: str | None = Field(default=None, max_length=200)
     tracking_code_hash: str | None = Field(default=None, max_length=64, unique=True)
 

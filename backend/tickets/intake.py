@@ -68,6 +68,13 @@ def create_ticket(ctx: Ctx, body: TicketCreate) -> tuple[Ticket, str | None]:
         )
     if body.category_id is not None:
         check_category(ctx.session, body.category_id)
+    on_behalf = body.reporter_name is not None or body.contact is not None
+    if on_behalf and body.anonymity == Anonymity.full:
+        # Only the tracking code may lead back to a fully anonymous ticket.
+        raise invalid(
+            ProblemCode.anonymous_on_behalf,
+            "A fully anonymous ticket carries no reporter_name or contact.",
+        )
     if p.is_committee:
         # The committee collects on someone's behalf: mailbox, visit, hotline, 信访.
         channel = body.channel or Channel.mailbox
@@ -77,17 +84,22 @@ def create_ticket(ctx: Ctx, body: TicketCreate) -> tuple[Ticket, str | None]:
         if college_id is not None:
             _active_unit(ctx.session, college_id, UnitKind.college, ProblemCode.not_a_college)
         submitter_id = None
-        contact = body.contact
     else:
-        if body.channel is not None or body.college_id is not None or body.contact is not None:
+        if body.channel is not None or body.college_id is not None:
             raise invalid(
-                ProblemCode.committee_only_fields,
-                "channel, college_id and contact are for the committee.",
+                ProblemCode.committee_only_fields, "channel and college_id are for the committee."
+            )
+        # A college head (a person: the ticket keeps them as its submitter, which is how the
+        # raising college is known) may raise it on someone's behalf; staff and students raise
+        # their own.
+        if on_behalf and not (p.is_user and p.is_head):
+            raise invalid(
+                ProblemCode.on_behalf_fields,
+                "reporter_name and contact are for the committee and college heads.",
             )
         channel = Channel.web
         college_id = p.unit_id
         submitter_id = None if body.anonymity == Anonymity.full else p.user_id
-        contact = None
     tracking_code = new_tracking_code() if body.anonymity == Anonymity.full else None
     return (
         insert_ticket(
@@ -101,7 +113,8 @@ def create_ticket(ctx: Ctx, body: TicketCreate) -> tuple[Ticket, str | None]:
             college_id=college_id,
             submitter_id=submitter_id,
             recorded_by_id=p.user_id if p.is_committee else None,
-            contact=contact,
+            reporter_name=body.reporter_name,
+            contact=body.contact,
             tracking_code=tracking_code,
         ),
         tracking_code,

@@ -134,6 +134,15 @@ def can_see_submitter(ticket: Ticket, rels: frozenset[Rel]) -> bool:
     return bool(rels & {Rel.committee, Rel.submitter, Rel.college_head})
 
 
+def can_see_reporter(ticket: Ticket, rels: frozenset[Rel]) -> bool:
+    """Who sees an on-behalf ticket's reporter_name and contact: the committee, and the college
+    that raised it (its head, and whoever raised it). A committee-raised ticket has no
+    submitter: its college does not see what the committee recorded. Departments never do."""
+    if Rel.committee in rels:
+        return True
+    return ticket.submitter_id is not None and bool(rels & {Rel.submitter, Rel.college_head})
+
+
 def is_department_side(rels: frozenset[Rel]) -> bool:
     return bool(rels & {Rel.lead, Rel.lead_head, Rel.assist, Rel.former_department})
 

@@ -114,7 +114,8 @@ def _create(ctx: context.Ctx, body: TicketCreate) -> dict[str, Any]:
 def count_tickets(
     ctx: CtxDep, department_id: Id | None = None, college_id: Id | None = None
 ) -> dict[str, Any]:
-    """How many tickets the caller may see, by state, and how many are overdue (workbench)."""
+    """How many tickets the caller may see, by state, overdue, with an extension to decide,
+    and returned (workbench). Each equals the ``total`` of the list with the matching filter."""
     return listing.count_tickets(ctx, department_id, college_id)
 
 
@@ -133,6 +134,10 @@ def list_tickets(
     pending_extension: Annotated[
         bool | None, Query(description="Only tickets with (or without) an undecided extension.")
     ] = None,
+    returned: Annotated[
+        bool | None,
+        Query(description="Only tickets a department has returned (退单) at least once, or never."),
+    ] = None,
     q: Annotated[OneLine | None, Query(max_length=100)] = None,
     created_from: Instant | None = None,
     created_to: Instant | None = None,
@@ -141,9 +146,18 @@ def list_tickets(
     ] = "-created_at",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
+    page: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            le=100_000,
+            description="Numbered pages of `limit` tickets, with `total`; never with `cursor`.",
+        ),
+    ] = None,
 ) -> Response:
-    """The tickets the caller may see, newest first, a page at a time (keyset: pass
-    ``next_cursor`` back as ``cursor``)."""
+    """The tickets the caller may see, newest first, a page at a time: keyset (pass
+    ``next_cursor`` back as ``cursor``; ``total`` is null), or numbered with ``page`` (the
+    response has ``total``, ``next_cursor`` is null)."""
     for name, value in (("created_from", created_from), ("created_to", created_to)):
         if value is not None and value.tzinfo is None:
             raise invalid(ProblemCode.naive_datetime, f"{name} needs a time zone offset.")
@@ -155,12 +169,14 @@ def list_tickets(
         urgency=urgency.value if urgency else None,
         overdue=overdue,
         pending_extension=pending_extension,
+        returned=returned,
         q=q.strip() if q and q.strip() else None,
         created_from=created_from,
         created_to=created_to,
         sort=sort,
         limit=limit,
         cursor=cursor,
+        page=page,
     )
     return Response(listing.list_tickets(ctx, filters), media_type="application/json")
 

@@ -31,8 +31,17 @@ class TicketCreate(RequestBody):
     college_id: Id | None = Field(
         default=None, description="Committee only: the college the opinion comes from."
     )
+    reporter_name: OneLine | None = Field(
+        default=None,
+        max_length=50,
+        description="On behalf (the committee, or a college head): the person the opinion is "
+        "raised for (反映人), for the revisit. Not on fully anonymous tickets.",
+    )
     contact: OneLine | None = Field(
-        default=None, max_length=200, description="Committee only: how to reach the person."
+        default=None,
+        max_length=200,
+        description="On behalf (the committee, or a college head): how to reach that person. "
+        "Not on fully anonymous tickets.",
     )
 
 
@@ -98,7 +107,16 @@ class TicketOut(BaseModel):
     submitter: UserBrief | None = Field(
         description="Only where the caller may know who raised the ticket."
     )
-    contact: str | None = Field(default=None, description="Committee only.")
+    reporter_name: str | None = Field(
+        default=None,
+        description="On behalf: the person it is raised for. Only the committee and the college "
+        "that raised it see it.",
+    )
+    contact: str | None = Field(
+        default=None,
+        description="On behalf: how to reach that person. Only the committee and the college "
+        "that raised it see it.",
+    )
     lead_department: UnitBrief | None
     assisting_departments: list[UnitBrief]
     handler: UserBrief | None
@@ -133,6 +151,24 @@ class TicketCreated(TicketOut):
     )
 
 
+class ExtensionOut(BaseModel):
+    id: int
+    days: int
+    reason: str
+    status: ExtensionStatus
+    requested_by: UserBrief | None
+    decided_at: datetime | None
+    decision_note: str | None
+    new_reply_due_at: datetime | None
+    superseded_at: datetime | None = Field(
+        description="superseded: when the ticket left `accepted` undecided."
+    )
+    superseded_by: str | None = Field(
+        description="superseded: the ticket action that took it out of `accepted` (e.g. reply)."
+    )
+    created_at: datetime
+
+
 class TicketListItem(BaseModel):
     id: int
     code: str
@@ -148,6 +184,11 @@ class TicketListItem(BaseModel):
     accept_due_at: datetime | None
     reply_due_at: datetime | None
     overdue: bool
+    returned: bool = Field(description="A department has returned it to the committee (退单).")
+    pending_extension: ExtensionOut | None = Field(
+        description="Its undecided extension request; only where the caller may read the "
+        "ticket's extensions (the committee and its departments)."
+    )
     created_at: datetime
     updated_at: datetime
     version: int
@@ -155,7 +196,11 @@ class TicketListItem(BaseModel):
 
 class TicketPage(BaseModel):
     items: list[TicketListItem]
-    next_cursor: str | None
+    next_cursor: str | None = Field(description="Cursor mode: the next page's cursor, or null.")
+    total: int | None = Field(
+        description="Page mode (`page`): how many tickets match the filters on all pages; "
+        "null in cursor mode."
+    )
 
 
 class TicketCounts(BaseModel):
@@ -164,6 +209,10 @@ class TicketCounts(BaseModel):
     total: int
     overdue: int
     pending_extensions: int = Field(description="Tickets with an extension request to decide.")
+    returned: int = Field(
+        description="Returned by a department and waiting for re-dispatch "
+        "(the list's `returned=true&status=submitted`)."
+    )
     by_status: dict[Status, int]
 
 
@@ -210,24 +259,6 @@ class ExtensionBody(RequestBody):
 class ExtensionDecisionBody(RequestBody):
     approved: bool
     note: MultiLine | None = Field(default=None, max_length=2000)
-
-
-class ExtensionOut(BaseModel):
-    id: int
-    days: int
-    reason: str
-    status: ExtensionStatus
-    requested_by: UserBrief | None
-    decided_at: datetime | None
-    decision_note: str | None
-    new_reply_due_at: datetime | None
-    superseded_at: datetime | None = Field(
-        description="superseded: when the ticket left `accepted` undecided."
-    )
-    superseded_by: str | None = Field(
-        description="superseded: the ticket action that took it out of `accepted` (e.g. reply)."
-    )
-    created_at: datetime
 
 
 class ReplyBody(RequestBody):

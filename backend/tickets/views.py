@@ -117,6 +117,7 @@ def ticket_out(
     answer = roots.root_of(session, ticket)
     merged_into = answer if answer is not ticket else None
     show_submitter = permissions.can_see_submitter(ticket, rels)
+    sees_reporter = permissions.can_see_reporter(ticket, rels)
     dues = {
         "dispatch_due_at": ticket.dispatch_due_at,
         "accept_due_at": ticket.accept_due_at,
@@ -165,7 +166,8 @@ def ticket_out(
         else None,
         college=unit_brief(session, ticket.college_id),
         submitter=user_brief(session, ticket.submitter_id) if show_submitter else None,
-        contact=ticket.contact if Rel.committee in rels else None,
+        reporter_name=ticket.reporter_name if sees_reporter else None,
+        contact=ticket.contact if sees_reporter else None,
         lead_department=unit_brief(session, ticket.lead_department_id),
         assisting_departments=[b for d in assists if (b := unit_brief(session, d))],
         handler=user_brief(session, ticket.handler_id) if permissions.sees_internal(rels) else None,

@@ -196,12 +196,18 @@ def test_departments_cannot_submit(world: World, db: Session) -> None:
 
 
 def test_colleges_cannot_set_committee_fields(world: World, db: Session) -> None:
-    extras = [{"channel": "hotline"}, {"college_id": world.college.id}, {"contact": "138"}]
+    # Issue 9: a college head may now record reporter_name and contact (on behalf; see
+    # test_on_behalf.py); channel and college_id stay the committee's, and college staff raise
+    # only their own opinions.
+    extras = [{"channel": "hotline"}, {"college_id": world.college.id}]
     for role in ("college_staff", "college_head"):
         for extra in extras:
             body = {**BODY, "title": "越权", **extra}
             r = world.call(role, "POST", "/tickets", json=body)
             assert (r.status_code, r.json()["code"]) == (422, "committee_only_fields"), extra
+    for extra in ({"contact": "138"}, {"reporter_name": "张三"}):
+        r = world.call("college_staff", "POST", "/tickets", json={**BODY, "title": "越权", **extra})
+        assert (r.status_code, r.json()["code"]) == (422, "on_behalf_fields"), extra
     assert tickets_titled(db, "越权") == 0
 
 

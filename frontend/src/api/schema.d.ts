@@ -244,8 +244,9 @@ export interface paths {
         };
         /**
          * List Tickets
-         * @description The tickets the caller may see, newest first, a page at a time (keyset: pass
-         *     ``next_cursor`` back as ``cursor``).
+         * @description The tickets the caller may see, newest first, a page at a time: keyset (pass
+         *     ``next_cursor`` back as ``cursor``; ``total`` is null), or numbered with ``page`` (the
+         *     response has ``total``, ``next_cursor`` is null).
          */
         get: operations["list_tickets"];
         put?: never;
@@ -269,7 +270,8 @@ export interface paths {
         };
         /**
          * Count Tickets
-         * @description How many tickets the caller may see, by state, and how many are overdue (workbench).
+         * @description How many tickets the caller may see, by state, overdue, with an extension to decide,
+         *     and returned (workbench). Each equals the ``total`` of the list with the matching filter.
          */
         get: operations["count_tickets"];
         put?: never;
@@ -1459,7 +1461,7 @@ export interface components {
          *     generated types carry it and its tests can demand a translation of each one.
          * @enum {string}
          */
-        ProblemCode: "account_disabled" | "action_forbidden" | "admin_outside_committee" | "admin_required" | "bad_channel" | "bad_cursor" | "bad_file_type" | "bad_range" | "busy" | "cannot_demote_self" | "cannot_submit" | "category_exists" | "committee_exists" | "committee_only_fields" | "committee_required" | "concurrent_update" | "deadline_in_past" | "empty_file" | "extension_decided" | "extension_limit" | "extension_pending" | "extension_too_long" | "file_too_large" | "file_type_mismatch" | "forbidden" | "http_error" | "idempotency_in_progress" | "idempotency_key_reused" | "internal_error" | "invalid_credentials" | "invalid_refresh_token" | "invalid_state" | "lead_also_assisting" | "login_throttled" | "merge_cycle" | "merge_into_self" | "method_not_allowed" | "naive_datetime" | "not_a_college" | "not_a_department" | "not_a_handler" | "not_authenticated" | "not_found" | "not_ready" | "not_with_department" | "office_hours_order" | "office_hours_span" | "person_required" | "policy_exists" | "primary_not_open" | "rate_limited" | "return_judged" | "root_not_revisited" | "scope_required" | "scoring_window_open" | "scoring_window_over" | "stale_version" | "supervision_open" | "throttled" | "ticket_not_answered" | "too_large" | "too_many_attachments" | "unit_exists" | "unknown_category" | "unknown_primary" | "unknown_ticket" | "unknown_tracking_code" | "unknown_unit" | "unsupported_media_type" | "upload_forbidden" | "username_taken" | "validation_error";
+        ProblemCode: "account_disabled" | "action_forbidden" | "admin_outside_committee" | "admin_required" | "anonymous_on_behalf" | "bad_channel" | "bad_cursor" | "bad_file_type" | "bad_range" | "busy" | "cannot_demote_self" | "cannot_submit" | "category_exists" | "committee_exists" | "committee_only_fields" | "committee_required" | "concurrent_update" | "deadline_in_past" | "empty_file" | "extension_decided" | "extension_limit" | "extension_pending" | "extension_too_long" | "file_too_large" | "file_type_mismatch" | "forbidden" | "http_error" | "idempotency_in_progress" | "idempotency_key_reused" | "internal_error" | "invalid_credentials" | "invalid_refresh_token" | "invalid_state" | "lead_also_assisting" | "login_throttled" | "merge_cycle" | "merge_into_self" | "method_not_allowed" | "naive_datetime" | "not_a_college" | "not_a_department" | "not_a_handler" | "not_authenticated" | "not_found" | "not_ready" | "not_with_department" | "office_hours_order" | "office_hours_span" | "on_behalf_fields" | "page_with_cursor" | "person_required" | "policy_exists" | "primary_not_open" | "rate_limited" | "return_judged" | "root_not_revisited" | "scope_required" | "scoring_window_open" | "scoring_window_over" | "stale_version" | "supervision_open" | "throttled" | "ticket_not_answered" | "too_large" | "too_many_attachments" | "unit_exists" | "unknown_category" | "unknown_primary" | "unknown_ticket" | "unknown_tracking_code" | "unknown_unit" | "unsupported_media_type" | "upload_forbidden" | "username_taken" | "validation_error";
         /** PublicReply */
         PublicReply: {
             /** Content */
@@ -1929,6 +1931,11 @@ export interface components {
              * @description Tickets with an extension request to decide.
              */
             pending_extensions: number;
+            /**
+             * Returned
+             * @description Returned by a department and waiting for re-dispatch (the list's `returned=true&status=submitted`).
+             */
+            returned: number;
             /** By Status */
             by_status: {
                 [key: string]: number;
@@ -1954,8 +1961,13 @@ export interface components {
              */
             college_id?: number | null;
             /**
+             * Reporter Name
+             * @description On behalf (the committee, or a college head): the person the opinion is raised for (反映人), for the revisit. Not on fully anonymous tickets.
+             */
+            reporter_name?: string | null;
+            /**
              * Contact
-             * @description Committee only: how to reach the person.
+             * @description On behalf (the committee, or a college head): how to reach that person. Not on fully anonymous tickets.
              */
             contact?: string | null;
         };
@@ -1978,8 +1990,13 @@ export interface components {
             /** @description Only where the caller may know who raised the ticket. */
             submitter: components["schemas"]["UserBrief"] | null;
             /**
+             * Reporter Name
+             * @description On behalf: the person it is raised for. Only the committee and the college that raised it see it.
+             */
+            reporter_name?: string | null;
+            /**
              * Contact
-             * @description Committee only.
+             * @description On behalf: how to reach that person. Only the committee and the college that raised it see it.
              */
             contact?: string | null;
             lead_department: components["schemas"]["UnitBrief"] | null;
@@ -2058,6 +2075,13 @@ export interface components {
             /** Overdue */
             overdue: boolean;
             /**
+             * Returned
+             * @description A department has returned it to the committee (退单).
+             */
+            returned: boolean;
+            /** @description Its undecided extension request; only where the caller may read the ticket's extensions (the committee and its departments). */
+            pending_extension: components["schemas"]["ExtensionOut"] | null;
+            /**
              * Created At
              * Format: date-time
              */
@@ -2089,8 +2113,13 @@ export interface components {
             /** @description Only where the caller may know who raised the ticket. */
             submitter: components["schemas"]["UserBrief"] | null;
             /**
+             * Reporter Name
+             * @description On behalf: the person it is raised for. Only the committee and the college that raised it see it.
+             */
+            reporter_name?: string | null;
+            /**
              * Contact
-             * @description Committee only.
+             * @description On behalf: how to reach that person. Only the committee and the college that raised it see it.
              */
             contact?: string | null;
             lead_department: components["schemas"]["UnitBrief"] | null;
@@ -2143,8 +2172,16 @@ export interface components {
         TicketPage: {
             /** Items */
             items: components["schemas"]["TicketListItem"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description Cursor mode: the next page's cursor, or null.
+             */
             next_cursor: string | null;
+            /**
+             * Total
+             * @description Page mode (`page`): how many tickets match the filters on all pages; null in cursor mode.
+             */
+            total: number | null;
         };
         /** TicketRef */
         TicketRef: {
@@ -4054,6 +4091,8 @@ export interface operations {
                 overdue?: boolean | null;
                 /** @description Only tickets with (or without) an undecided extension. */
                 pending_extension?: boolean | null;
+                /** @description Only tickets a department has returned (退单) at least once, or never. */
+                returned?: boolean | null;
                 q?: string | null;
                 created_from?: string | null;
                 created_to?: string | null;
@@ -4061,6 +4100,8 @@ export interface operations {
                 sort?: string;
                 limit?: number;
                 cursor?: string | null;
+                /** @description Numbered pages of `limit` tickets, with `total`; never with `cursor`. */
+                page?: number | null;
             };
             header?: never;
             path?: never;
