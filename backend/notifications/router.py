@@ -5,12 +5,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from backend.core.inputs import Id
-from backend.deps import CurrentUser, DbSession, Now
-from backend.notifications import service
+from backend.deps import CurrentUser, DbSession, Now, SettingsDep
+from backend.notifications import service, summary
+from backend.notifications.groups import NotificationGroup
 from backend.notifications.schemas import (
     MarkedRead,
     NotificationOut,
     NotificationPage,
+    NotificationSummary,
     Preferences,
     PreferencesUpdate,
     UnreadCount,
@@ -26,12 +28,27 @@ def list_notifications(
     unread: Annotated[
         bool | None, Query(description="true: unread only; false: read only.")
     ] = None,
+    group: Annotated[
+        NotificationGroup | None,
+        Query(description="Only this tab's notices (see NotificationOut.group)."),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=100)] = None,
 ) -> NotificationPage:
     """The caller's notifications, newest first, a page at a time (pass ``next_cursor`` back
-    as ``cursor``)."""
-    return service.list_notifications(session, user, unread=unread, limit=limit, cursor=cursor)
+    as ``cursor``, with the same filters)."""
+    return service.list_notifications(
+        session, user, unread=unread, limit=limit, cursor=cursor, group=group
+    )
+
+
+@router.get("/notifications/summary", response_model=NotificationSummary)
+def get_notification_summary(
+    user: CurrentUser, session: DbSession, settings: SettingsDep, now: Now
+) -> NotificationSummary:
+    """Unread notices per tab, and today's batches from the clock's sweeps (e.g. 今日 23 件超期)
+    with the ticket list that shows them."""
+    return summary.summarize(session, settings, user, now)
 
 
 @router.get("/notifications/unread-count", response_model=UnreadCount)

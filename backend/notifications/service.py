@@ -20,6 +20,7 @@ from backend.mail.handlers import queue_mail
 from backend.models import Notification, User, table
 from backend.models.enums import MailState, NotifyEmail
 from backend.notifications.fanout import Audience
+from backend.notifications.groups import NotificationGroup, group_of, in_group
 from backend.notifications.schemas import (
     NotificationOut,
     NotificationPage,
@@ -116,6 +117,7 @@ def _out(n: Notification) -> NotificationOut:
     return NotificationOut(
         id=n.id,
         kind=n.kind,
+        group=group_of(n.kind),
         title=n.title,
         body=n.body,
         link=n.link,
@@ -140,10 +142,18 @@ def _decode_cursor(cursor: str) -> int:
 
 
 def list_notifications(
-    session: Session, p: Subject, *, unread: bool | None, limit: int, cursor: str | None
+    session: Session,
+    p: Subject,
+    *,
+    unread: bool | None,
+    limit: int,
+    cursor: str | None,
+    group: NotificationGroup | None = None,
 ) -> NotificationPage:
     """Newest first, a page at a time (keyset on id)."""
     q = sa.select(Notification).where(col(Notification.user_id) == p.user_id)
+    if group is not None:
+        q = q.where(in_group(_notifications.c.kind, group))
     if unread is True:
         q = q.where(col(Notification.read_at).is_(None))
     elif unread is False:

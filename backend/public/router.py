@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, File, Path, Request
 
 from backend.config import Settings
 from backend.core import ratelimit
@@ -14,7 +14,10 @@ from backend.deps import DbSession, Now, SettingsDep, WorkDep, client_address
 from backend.errors import Problem, ProblemBody, ProblemCode
 from backend.models import Ticket, Unit
 from backend.models.enums import Anonymity, Channel, Status
+from backend.public import photos
 from backend.public.schemas import (
+    PublicPhoto,
+    PublicPhotoUpload,
     PublicReply,
     PublicScore,
     PublicTicket,
@@ -81,6 +84,7 @@ def _own(ctx: context.Ctx, code: str) -> Ticket:
 def _view(ctx: context.Ctx, own: Ticket) -> PublicTicket:
     """The code's own ticket, answered by its merge root's reply and revisit (see
     ``backend.tickets.roots``); the score is always its own."""
+    assert own.id is not None
     tz = ctx.tz
     t = roots.root_of(ctx.session, own)
     reply = None
@@ -120,6 +124,7 @@ def _view(ctx: context.Ctx, own: Ticket) -> PublicTicket:
         score=score,
         can_score=can_score,
         merged_into=t.code if t is not own else None,
+        photos=photos.photo_count(ctx, own.id),
     )
 
 
@@ -169,3 +174,24 @@ def score_public_ticket(code: Code, body: ScoreBody, ctx: PublicCtx) -> PublicTi
     guard(Action.score, own.status, rels)
     closing.apply_score(ctx, own, rels, body, via="code")
     return _view(ctx, own)
+
+
+@router.post(
+    "/tickets/{code}/attachments",
+    response_model=PublicPhoto,
+    status_code=201,
+    dependencies=[_code_budget],
+    responses={413: {"model": ProblemBody}},
+)
+def upload_public_ticket_photo(
+    code: Code, ctx: PublicCtx, form: Annotated[PublicPhotoUpload, File()]
+) -> PublicPhoto:
+    """Add a photo (JPEG, PNG or WebP) to the ticket, within an hour of submitting it and while
+    it waits to be taken up; at most three. The picture is stored encoded again without its
+    metadata (EXIF: place, device, time), under a neutral name."""
+    own = _own(ctx, code)
+    att = photos.add_photo(ctx, own, form.file.file)
+    assert att.id is not None
+    return PublicPhoto(
+        id=att.id, filename=att.filename, content_type=att.content_type, size=att.size
+    )

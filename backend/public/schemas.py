@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from fastapi import UploadFile
 from pydantic import BaseModel, Field
 
 from backend.core.inputs import Id, MultiLine, OneLine, RequestBody
@@ -60,3 +61,15 @@ class PublicTicket(BaseModel):
         description="When merged, the answer shown is that of the root of its merge chain; "
         "this is its code. The score is the ticket's own."
     )
+    photos: int = Field(description="How many photos were added to the ticket by its code.")
+
+
+class PublicPhotoUpload(RequestBody):
+    file: UploadFile = Field(description="A JPEG, PNG or WebP picture (checked by content).")
+
+
+class PublicPhoto(BaseModel):
+    id: int
+    filename: str = Field(description="A neutral name (photo-1.jpg): the sent name is not kept.")
+    content_type: str
+    size: int = Field(description="Bytes stored: the picture encoded again without metadata.")

@@ -16,7 +16,8 @@ from sqlmodel import col
 from backend.auth.subject import Scope
 from backend.errors import Problem, ProblemCode, forbidden, invalid, not_found
 from backend.events.contract import AttachmentAdded
-from backend.models import Attachment
+from backend.events.record import Who
+from backend.models import Attachment, Ticket
 from backend.models.enums import Status
 from backend.tickets.context import Ctx, acting, load_visible, record_event
 from backend.tickets.transitions import Rel
@@ -157,6 +158,47 @@ def upload(ctx: Ctx, ticket_id: int, filename: str, stream: IO[bytes]) -> Attach
         to_status=ticket.status,
         timeline_data={"filename": name},
     )
+    return att
+
+
+def store(
+    ctx: Ctx, ticket: Ticket, *, filename: str, content_type: str, data: bytes, who: Who
+) -> Attachment:
+    """Keep a file already read and checked by the caller (e.g. a re-encoded public photo) as
+    an attachment of ``ticket``, with its timeline event, like :func:`upload` does."""
+    assert ticket.id is not None
+    folder = ctx.settings.resolved_data_dir / "attachments" / str(ticket.id)
+    folder.mkdir(parents=True, exist_ok=True)
+    key = f"{ticket.id}/{uuid.uuid4().hex}"
+    path = ctx.settings.resolved_data_dir / "attachments" / key
+    path.write_bytes(data)
+    try:
+        att = Attachment(
+            ticket_id=ticket.id,
+            filename=filename,
+            content_type=content_type,
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            storage_key=key,
+            uploaded_by_id=who.user_id,
+            by_submitter=who.by_submitter,
+            created_at=ctx.now,
+        )
+        ctx.session.add(att)
+        ctx.session.flush()
+        assert att.id is not None
+        record_event(
+            ctx,
+            ticket,
+            AttachmentAdded(attachment_id=att.id),
+            who=who,
+            from_status=ticket.status,
+            to_status=ticket.status,
+            timeline_data={"filename": filename},
+        )
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
     return att
 
 

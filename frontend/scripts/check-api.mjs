@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { LIMITS_FILE, readSpec, renderLimits } from './gen-limits.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const dir = mkdtempSync(join(tmpdir(), 'huiyin-api-'))
@@ -21,6 +22,12 @@ try {
     process.exitCode = 1
   } else {
     console.log('src/api/schema.d.ts matches ../openapi.json')
+  }
+  if (renderLimits(readSpec()) !== readFileSync(LIMITS_FILE, 'utf8')) {
+    console.error('src/api/limits.ts is out of date with ../openapi.json: run `npm run gen:api` and commit it.')
+    process.exitCode = 1
+  } else {
+    console.log('src/api/limits.ts matches ../openapi.json')
   }
 } finally {
   rmSync(dir, { recursive: true, force: true })

@@ -13,7 +13,6 @@ import {
   canFollowUp,
   emptyForm,
   uploadFile,
-  validateForm,
 } from '@/utils/newTicket'
 import NewTicketView from '@/views/NewTicketView.vue'
 import { ME, json, problem, stubFetch } from './helpers'
@@ -70,6 +69,23 @@ describe('buildTicketPayload', () => {
     expect(body.contact).toBe('138 0000 0000')
   })
 
+  it('adds the reporter and contact for a college only when raised on behalf', () => {
+    const college = { ...form, reporterName: ' 李同学 ' }
+    const own = buildTicketPayload({ ...college, onBehalf: false }, false)
+    expect('reporter_name' in own).toBe(false)
+    expect('contact' in own).toBe(false)
+    const behalf = buildTicketPayload({ ...college, onBehalf: true }, false)
+    expect(behalf.reporter_name).toBe('李同学')
+    expect(behalf.contact).toBe('138 0000 0000')
+    expect('channel' in behalf).toBe(false)
+  })
+
+  it('gives the committee form the reporter too', () => {
+    const body = buildTicketPayload({ ...form, reporterName: '张老师' }, true)
+    expect(body.reporter_name).toBe('张老师')
+    expect(buildTicketPayload({ ...form, reporterName: '  ' }, true)).not.toHaveProperty('reporter_name')
+  })
+
   it('sends null category/college and no empty contact', () => {
     const body = buildTicketPayload({ ...emptyForm(), title: 'ab', content: 'cd' }, true)
     expect(body.category_id).toBeNull()
@@ -81,12 +97,6 @@ describe('buildTicketPayload', () => {
 })
 
 describe('form helpers', () => {
-  it('validates title and content lengths', () => {
-    expect(validateForm({ title: ' a ', content: 'long enough' })).toBe('newTicket.titleRule')
-    expect(validateForm({ title: 'ok', content: 'x' })).toBe('newTicket.contentRule')
-    expect(validateForm({ title: 'ok', content: 'xy' })).toBe('')
-  })
-
   it('reuses one Idempotency-Key per body and renews it on change or reset', () => {
     let n = 0
     const keeper = new IdempotencyKeeper(() => `k${++n}`)
@@ -178,6 +188,8 @@ describe('NewTicketView', () => {
   beforeEach(() => {
     setActivePinia(createPinia())
     vi.unstubAllGlobals()
+    // jsdom has no scrolling; the page scrolls to the result panel in a browser (e2e checks it).
+    vi.spyOn(window, 'scrollTo').mockImplementation(() => undefined)
   })
   afterEach(() => vi.unstubAllGlobals())
 
@@ -230,7 +242,79 @@ describe('NewTicketView', () => {
     expect(body).toMatchObject({ title: '图书馆空调', content: '三楼空调不制冷', anonymity: 'department' })
     expect(body).not.toHaveProperty('channel')
     expect(body).not.toHaveProperty('college_id')
+    expect(body).not.toHaveProperty('reporter_name')
+    // The result panel, not a jump: 查看 opens the ticket.
+    await vi.waitFor(() => expect(wrapper.find('[data-test="result"]').exists()).toBe(true))
+    expect(wrapper.find('[data-test="result-code"]').text()).toContain('HY-1')
+    expect(router.currentRoute.value.fullPath).toBe('/tickets/new')
+    await wrapper.find('[data-test="result-view"]').trigger('click')
     await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/tickets/42'), { timeout: 15_000 })
+  }, 30_000)
+
+  it('shows each field its own message and sends nothing while the form is invalid', async () => {
+    const { wrapper, calls } = await mountAs(ME, (c) => (c.path === '/api/v1/categories' ? json([]) : problem(404, 'not_found', 'x')))
+    await wrapper.find('[data-test="title"]').setValue(' a ')
+    await wrapper.find('[data-test="content"]').setValue('x')
+    await wrapper.find('form').trigger('submit')
+    await flushPromises()
+    await vi.waitFor(() => expect(wrapper.findAll('.el-form-item__error')).toHaveLength(2))
+    const errors = wrapper.findAll('.el-form-item.is-error')
+    expect(errors[0]!.find('.el-form-item__error').text()).toBe('标题需 2–200 字')
+    expect(errors[1]!.find('.el-form-item__error').text()).toBe('内容需 2–20000 字')
+    await wrapper.find('[data-test="title"]').setValue('ok')
+    await wrapper.find('[data-test="content"]').setValue('xy')
+    await wrapper.find('form').trigger('submit')
+    await flushPromises()
+    await vi.waitFor(() => expect(wrapper.findAll('.el-form-item.is-error')).toHaveLength(0))
+    expect(calls.filter((c) => c.path === '/api/v1/tickets' && c.method === 'POST')).toHaveLength(1)
+  }, 30_000)
+
+  it('a college raises it on behalf of someone, then 继续新建 gives an empty form', async () => {
+    let n = 0
+    const { wrapper, calls } = await mountAs(ME, (c) => {
+      if (c.path === '/api/v1/categories') return json([])
+      if (c.path === '/api/v1/tickets' && c.method === 'POST') {
+        n += 1
+        return json({ id: 50 + n, code: `HY-5${n}`, anonymity: 'department', tracking_code: null }, 201)
+      }
+      return problem(404, 'not_found', 'x')
+    })
+    expect(wrapper.find('[data-test="reporter-fields"]').exists()).toBe(false)
+    await wrapper.find('[data-test="on-behalf"]').trigger('click')
+    expect(wrapper.find('[data-test="reporter-fields"]').exists()).toBe(true)
+    await wrapper.find('[data-test="title"]').setValue('宿舍网络')
+    await wrapper.find('[data-test="content"]').setValue('晚上经常断网')
+    await wrapper.find('form').trigger('submit')
+    await flushPromises()
+    // On behalf of whom must be said.
+    await vi.waitFor(() => expect(wrapper.find('.el-form-item.is-error').text()).toContain('请填写反映人'))
+    expect(calls.some((c) => c.path === '/api/v1/tickets' && c.method === 'POST')).toBe(false)
+
+    await wrapper.find('[data-test="reporter-name"]').setValue('李同学')
+    await wrapper.find('[data-test="contact"]').setValue('lixs@example.edu.cn')
+    await wrapper.find('form').trigger('submit')
+    await flushPromises()
+    const post = calls.find((c) => c.path === '/api/v1/tickets' && c.method === 'POST')!
+    expect(JSON.parse(post.body)).toMatchObject({ reporter_name: '李同学', contact: 'lixs@example.edu.cn' })
+    await vi.waitFor(() => expect(wrapper.find('[data-test="result"]').exists()).toBe(true))
+
+    await wrapper.find('[data-test="result-again"]').trigger('click')
+    await flushPromises()
+    expect(wrapper.find('[data-test="result"]').exists()).toBe(false)
+    expect((wrapper.find('[data-test="title"]').element as HTMLInputElement).value).toBe('')
+    expect((wrapper.find('[data-test="content"]').element as HTMLTextAreaElement).value).toBe('')
+    expect(wrapper.find('[data-test="reporter-fields"]').exists()).toBe(false)
+    expect(wrapper.findAll('.el-form-item.is-error')).toHaveLength(0)
+    // A new opinion is a new request, with a new Idempotency-Key.
+    await wrapper.find('[data-test="title"]').setValue('第二条')
+    await wrapper.find('[data-test="content"]').setValue('另一件事')
+    await wrapper.find('form').trigger('submit')
+    await flushPromises()
+    const posts = calls.filter((c) => c.path === '/api/v1/tickets' && c.method === 'POST')
+    expect(posts).toHaveLength(2)
+    expect(posts[1]!.headers.get('idempotency-key')).not.toBe(post.headers.get('idempotency-key'))
+    expect(JSON.parse(posts[1]!.body)).not.toHaveProperty('reporter_name')
+    wrapper.unmount()
   }, 30_000)
 
   it('the committee sees channel and college, and a full-anonymity code is shown once', async () => {
@@ -246,6 +330,8 @@ describe('NewTicketView', () => {
     expect(new URL(units.url).searchParams.get('kind')).toBe('college')
     expect(wrapper.find('[data-test="channel"]').exists()).toBe(true)
     expect(wrapper.find('[data-test="college"]').exists()).toBe(true)
+    expect(wrapper.find('[data-test="reporter-fields"]').exists()).toBe(true)
+    expect(wrapper.find('[data-test="on-behalf"]').exists()).toBe(false)
 
     await wrapper.find('[data-test="title"]').setValue('热线反映')
     await wrapper.find('[data-test="content"]').setValue('宿舍热水不稳定')
@@ -258,6 +344,9 @@ describe('NewTicketView', () => {
     await vi.waitFor(() => expect(wrapper.find('[data-test="tracking-code"]').text()).toBe('TRACK-1234-ABCD'), {
       timeout: 5_000,
     })
+    expect(wrapper.find('[data-test="lookup-link"]').attributes('href')).toMatch(/\/public\/lookup\?code=TRACK-1234-ABCD$/)
+    // The committee can open a fully anonymous ticket; the form had the reporter fields.
+    expect(wrapper.find('[data-test="result-view"]').exists()).toBe(true)
     wrapper.unmount()
   }, 30_000)
 })

@@ -25,6 +25,7 @@ function notice(id: number, over: Partial<NotificationOut> = {}): NotificationOu
   return {
     id,
     kind: 'ticket.dispatch',
+    group: 'todo',
     title: `新工单待签收：HY-2026-00000${id} 空调不制冷`,
     body: '机关党委已将该工单派给贵单位，请及时签收或退单。',
     link: `/tickets/${id}`,

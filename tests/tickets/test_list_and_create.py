@@ -541,6 +541,7 @@ PUBLIC_KEYS = {
     "score",
     "can_score",
     "merged_into",
+    "photos",  # a count only (issue 9): nothing else about them
 }
 
 

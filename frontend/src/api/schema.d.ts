@@ -732,6 +732,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/public/tickets/{code}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload Public Ticket Photo
+         * @description Add a photo (JPEG, PNG or WebP) to the ticket, within an hour of submitting it and while
+         *     it waits to be taken up; at most three. The picture is stored encoded again without its
+         *     metadata (EXIF: place, device, time), under a neutral name.
+         */
+        post: operations["upload_public_ticket_photo"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/calendar/days": {
         parameters: {
             query?: never;
@@ -979,9 +1001,30 @@ export interface paths {
         /**
          * List Notifications
          * @description The caller's notifications, newest first, a page at a time (pass ``next_cursor`` back
-         *     as ``cursor``).
+         *     as ``cursor``, with the same filters).
          */
         get: operations["list_notifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Notification Summary
+         * @description Unread notices per tab, and today's batches from the clock's sweeps (e.g. 今日 23 件超期)
+         *     with the ticket list that shows them.
+         */
+        get: operations["get_notification_summary"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1336,6 +1379,35 @@ export interface components {
              */
             internal: boolean;
         };
+        /** NotificationBatch */
+        NotificationBatch: {
+            /**
+             * Kind
+             * @description The notices' kind, e.g. ticket.overdue.
+             */
+            kind: string;
+            group: components["schemas"]["NotificationGroup"];
+            /**
+             * Count
+             * @description How many notices of this kind the sweeps made today (≥ 2).
+             */
+            count: number;
+            /**
+             * Title
+             * @description e.g. 今日 23 件超期.
+             */
+            title: string;
+            /**
+             * Link
+             * @description The list in the web app that shows these tickets.
+             */
+            link: string;
+        };
+        /**
+         * NotificationGroup
+         * @enum {string}
+         */
+        NotificationGroup: "todo" | "overdue" | "supervision" | "other";
         /** NotificationOut */
         NotificationOut: {
             /** Id */
@@ -1345,6 +1417,8 @@ export interface components {
              * @description The event's topic, e.g. ticket.dispatch or sla.reminder.
              */
             kind: string;
+            /** @description The tab it is shown under (from its kind): todo 待办, overdue 超期, supervision 督办, other 其他. */
+            group: components["schemas"]["NotificationGroup"];
             /** Title */
             title: string;
             /** Body */
@@ -1370,6 +1444,15 @@ export interface components {
             items: components["schemas"]["NotificationOut"][];
             /** Next Cursor */
             next_cursor: string | null;
+        };
+        /** NotificationSummary */
+        NotificationSummary: {
+            unread: components["schemas"]["UnreadByGroup"];
+            /**
+             * Batches
+             * @description Today's (office time zone) notices made for the caller by the clock's sweeps, one line per kind where there are two or more.
+             */
+            batches: components["schemas"]["NotificationBatch"][];
         };
         /**
          * NotifyEmail
@@ -1461,7 +1544,32 @@ export interface components {
          *     generated types carry it and its tests can demand a translation of each one.
          * @enum {string}
          */
-        ProblemCode: "account_disabled" | "action_forbidden" | "admin_outside_committee" | "admin_required" | "anonymous_on_behalf" | "bad_channel" | "bad_cursor" | "bad_file_type" | "bad_range" | "busy" | "cannot_demote_self" | "cannot_submit" | "category_exists" | "committee_exists" | "committee_only_fields" | "committee_required" | "concurrent_update" | "deadline_in_past" | "empty_file" | "extension_decided" | "extension_limit" | "extension_pending" | "extension_too_long" | "file_too_large" | "file_type_mismatch" | "forbidden" | "http_error" | "idempotency_in_progress" | "idempotency_key_reused" | "internal_error" | "invalid_credentials" | "invalid_refresh_token" | "invalid_state" | "lead_also_assisting" | "login_throttled" | "merge_cycle" | "merge_into_self" | "method_not_allowed" | "naive_datetime" | "not_a_college" | "not_a_department" | "not_a_handler" | "not_authenticated" | "not_found" | "not_ready" | "not_with_department" | "office_hours_order" | "office_hours_span" | "on_behalf_fields" | "page_with_cursor" | "person_required" | "policy_exists" | "primary_not_open" | "rate_limited" | "return_judged" | "root_not_revisited" | "scope_required" | "scoring_window_open" | "scoring_window_over" | "stale_version" | "supervision_open" | "throttled" | "ticket_not_answered" | "too_large" | "too_many_attachments" | "unit_exists" | "unknown_category" | "unknown_primary" | "unknown_ticket" | "unknown_tracking_code" | "unknown_unit" | "unsupported_media_type" | "upload_forbidden" | "username_taken" | "validation_error";
+        ProblemCode: "account_disabled" | "action_forbidden" | "admin_outside_committee" | "admin_required" | "anonymous_on_behalf" | "bad_channel" | "bad_cursor" | "bad_file_type" | "bad_range" | "busy" | "cannot_demote_self" | "cannot_submit" | "category_exists" | "committee_exists" | "committee_only_fields" | "committee_required" | "concurrent_update" | "deadline_in_past" | "empty_file" | "extension_decided" | "extension_limit" | "extension_pending" | "extension_too_long" | "file_too_large" | "file_type_mismatch" | "forbidden" | "http_error" | "idempotency_in_progress" | "idempotency_key_reused" | "internal_error" | "invalid_credentials" | "invalid_refresh_token" | "invalid_state" | "lead_also_assisting" | "login_throttled" | "merge_cycle" | "merge_into_self" | "method_not_allowed" | "naive_datetime" | "not_a_college" | "not_a_department" | "not_a_handler" | "not_an_image" | "not_authenticated" | "not_found" | "not_ready" | "not_with_department" | "office_hours_order" | "office_hours_span" | "on_behalf_fields" | "page_with_cursor" | "person_required" | "photo_too_late" | "policy_exists" | "primary_not_open" | "rate_limited" | "return_judged" | "root_not_revisited" | "scope_required" | "scoring_window_open" | "scoring_window_over" | "stale_version" | "supervision_open" | "throttled" | "ticket_not_answered" | "too_large" | "too_many_attachments" | "too_many_photos" | "unit_exists" | "unknown_category" | "unknown_primary" | "unknown_ticket" | "unknown_tracking_code" | "unknown_unit" | "unsupported_media_type" | "upload_forbidden" | "username_taken" | "validation_error";
+        /** PublicPhoto */
+        PublicPhoto: {
+            /** Id */
+            id: number;
+            /**
+             * Filename
+             * @description A neutral name (photo-1.jpg): the sent name is not kept.
+             */
+            filename: string;
+            /** Content Type */
+            content_type: string;
+            /**
+             * Size
+             * @description Bytes stored: the picture encoded again without metadata.
+             */
+            size: number;
+        };
+        /** PublicPhotoUpload */
+        PublicPhotoUpload: {
+            /**
+             * File
+             * @description A JPEG, PNG or WebP picture (checked by content).
+             */
+            file: string;
+        };
         /** PublicReply */
         PublicReply: {
             /** Content */
@@ -1522,6 +1630,11 @@ export interface components {
              * @description When merged, the answer shown is that of the root of its merge chain; this is its code. The score is the ticket's own.
              */
             merged_into: string | null;
+            /**
+             * Photos
+             * @description How many photos were added to the ticket by its code.
+             */
+            photos: number;
         };
         /** PublicTicketCreate */
         PublicTicketCreate: {
@@ -2267,6 +2380,17 @@ export interface components {
             code?: string | null;
             /** Is Active */
             is_active?: boolean | null;
+        };
+        /** UnreadByGroup */
+        UnreadByGroup: {
+            /** Todo */
+            todo: number;
+            /** Overdue */
+            overdue: number;
+            /** Supervision */
+            supervision: number;
+            /** Other */
+            other: number;
         };
         /** UnreadCount */
         UnreadCount: {
@@ -7595,6 +7719,122 @@ export interface operations {
             };
         };
     };
+    upload_public_ticket_photo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["PublicPhotoUpload"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicPhoto"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
     list_calendar_days: {
         parameters: {
             query?: {
@@ -9412,6 +9652,8 @@ export interface operations {
             query?: {
                 /** @description true: unread only; false: read only. */
                 unread?: boolean | null;
+                /** @description Only this tab's notices (see NotificationOut.group). */
+                group?: components["schemas"]["NotificationGroup"] | null;
                 limit?: number;
                 cursor?: string | null;
             };
@@ -9428,6 +9670,116 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["NotificationPage"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    get_notification_summary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationSummary"];
                 };
             };
             /** @description Bad Request */

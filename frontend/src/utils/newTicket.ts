@@ -39,7 +39,11 @@ export interface NewTicketForm {
   channel: Channel
   /** Committee only. */
   collegeId: number | null
-  /** Committee only. */
+  /** A college raising it for someone else (the committee's form always is on behalf). */
+  onBehalf: boolean
+  /** 反映人: the person the opinion is raised for (committee, or a college on behalf). */
+  reporterName: string
+  /** How to reach that person (committee, or a college on behalf). */
   contact: string
 }
 
@@ -52,13 +56,16 @@ export function emptyForm(): NewTicketForm {
     anonymity: 'department',
     channel: 'mailbox',
     collegeId: null,
+    onBehalf: false,
+    reporterName: '',
     contact: '',
   }
 }
 
 /**
- * The POST /tickets body. Colleges may not send channel/college/contact (the
- * backend refuses them with `committee_only_fields`), so they are left out.
+ * The POST /tickets body. Colleges may not send channel/college (the backend refuses them with
+ * `committee_only_fields`), and send the reporter's name and contact only when the opinion is
+ * raised on someone's behalf (their own opinion has no separate reporter).
  */
 export function buildTicketPayload(form: NewTicketForm, isCommittee: boolean): TicketCreate {
   const body: TicketCreate = {
@@ -71,6 +78,10 @@ export function buildTicketPayload(form: NewTicketForm, isCommittee: boolean): T
   if (isCommittee) {
     body.channel = form.channel
     body.college_id = form.collegeId ?? null
+  }
+  if (isCommittee || form.onBehalf) {
+    const reporter = form.reporterName.trim()
+    if (reporter) body.reporter_name = reporter
     const contact = form.contact.trim()
     if (contact) body.contact = contact
   }
@@ -196,13 +207,4 @@ export function acceptFiles<T extends { name: string; size: number }>(
     keep.push(f)
   }
   return { keep, tooBig, overCount }
-}
-
-/** i18n key of the first problem with the form, or '' when it can be sent. */
-export function validateForm(form: Pick<NewTicketForm, 'title' | 'content'>): string {
-  const title = form.title.trim()
-  const content = form.content.trim()
-  if (title.length < 2 || title.length > 200) return 'newTicket.titleRule'
-  if (content.length < 2 || content.length > 20000) return 'newTicket.contentRule'
-  return ''
 }
