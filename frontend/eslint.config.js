@@ -41,6 +41,12 @@ export default withVueTs(
     languageOptions: { globals: { ...globals.node } },
   },
   {
+    name: 'huiyin/tests',
+    files: ['tests/**', 'e2e/**'],
+    // Tests define small host components inline, next to the case that mounts them.
+    rules: { 'vue/one-component-per-file': 'off' },
+  },
+  {
     name: 'huiyin/rules',
     rules: {
       // Layout rules of flat/recommended: the templates keep short elements on one line
