@@ -36,7 +36,8 @@ log = logging.getLogger("huiyin")
 
 API_PREFIX = "/api/v1"
 FRONTEND_DIST = Path(__file__).resolve().parent.parent / "frontend" / "dist"
-UPLOAD_PATH = re.compile(rf"^{API_PREFIX}/tickets/[^/]+/attachments/?$")
+# A ticket's attachments, and a public ticket's photos (by tracking code).
+UPLOAD_PATH = re.compile(rf"^{API_PREFIX}/(public/)?tickets/[^/]+/attachments/?$")
 # Boundaries and part headers around an uploaded file (its name may be long and escaped).
 MULTIPART_OVERHEAD = 64 * 1024
 

@@ -70,28 +70,40 @@ def _not_an_image() -> Problem:
     return invalid(ProblemCode.not_an_image, "Only photos (JPEG, PNG or WebP) can be added.")
 
 
+def _too_many_pixels() -> Problem:
+    return Problem(
+        413,
+        ProblemCode.file_too_large,
+        f"Photos may have at most {MAX_PIXELS} pixels.",
+        extra={"max_pixels": MAX_PIXELS},
+    )
+
+
 def clean(data: bytes) -> tuple[bytes, str, str]:
     """The picture of ``data`` encoded again without any metadata: (bytes, type, ending)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=list(FORMATS)) as img:
-                fmt = str(img.format)
-                if img.width * img.height > MAX_PIXELS:
-                    raise Problem(
-                        413,
-                        ProblemCode.file_too_large,
-                        f"Photos may have at most {MAX_PIXELS} pixels.",
-                        extra={"max_pixels": MAX_PIXELS},
-                    )
-                img.load()
-                # Turned upright as the phone showed it: the orientation tag goes with the rest.
-                picture = ImageOps.exif_transpose(img)
+            return _encode_again(data)
     except Problem:
         raise
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Warning) as exc:
-        # Not a picture Pillow can read as one of FORMATS, whatever the file's name says.
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+        raise _too_many_pixels() from exc  # Pillow's own guard, past ours
+    except (OSError, ValueError, SyntaxError, KeyError, Warning) as exc:
+        # Not a picture Pillow reads as one of FORMATS, whatever the file's name says.
         raise _not_an_image() from exc
+
+
+def _encode_again(data: bytes) -> tuple[bytes, str, str]:
+    with Image.open(io.BytesIO(data), formats=list(FORMATS)) as img:
+        # A JPEG with a second picture inside (MPO, from some cameras) is kept as its first.
+        fmt = "JPEG" if img.format == "MPO" else str(img.format)
+        content_type, ending = FORMATS[fmt]
+        if img.width * img.height > MAX_PIXELS:
+            raise _too_many_pixels()
+        img.load()
+        # Turned upright as the phone showed it: the orientation tag goes with the rest.
+        picture = ImageOps.exif_transpose(img)
     picture.thumbnail((MAX_SIDE, MAX_SIDE))
     has_alpha = picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info
     if fmt == "JPEG":
@@ -102,16 +114,13 @@ def clean(data: bytes) -> tuple[bytes, str, str]:
         mode = "RGBA" if has_alpha else "RGB"
     if picture.mode != mode:
         picture = picture.convert(mode)
-    # A new image made of the pixels alone: no EXIF, XMP, ICC, text chunks or comments.
+    # A new image made of the pixels alone: no EXIF, XMP, ICC profile, text chunks or comments.
     bare = Image.frombytes(mode, picture.size, picture.tobytes())
     out = io.BytesIO()
-    if fmt == "JPEG":
-        bare.save(out, "JPEG", quality=85)
-    elif fmt == "WEBP":
-        bare.save(out, "WEBP", quality=85)
-    else:
+    if fmt == "PNG":
         bare.save(out, "PNG")
-    content_type, ending = FORMATS[fmt]
+    else:
+        bare.save(out, fmt, quality=85)
     return out.getvalue(), content_type, ending
 
 

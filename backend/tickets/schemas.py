@@ -33,6 +33,7 @@ class TicketCreate(RequestBody):
     )
     reporter_name: OneLine | None = Field(
         default=None,
+        min_length=1,
         max_length=50,
         description="On behalf (the committee, or a college head): the person the opinion is "
         "raised for (反映人), for the revisit. Not on fully anonymous tickets.",

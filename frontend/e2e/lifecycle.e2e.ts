@@ -59,6 +59,8 @@ describe.sequential('ticket lifecycle across three logins', () => {
     })
     await shot('new-ticket-form')
     await page.locator('[data-test=submit]').click()
+    // Issue 9: a result panel with 查看 / 继续新建 instead of an automatic jump.
+    await page.locator('[data-test=result-view]').click()
     await page.waitForURL(/\/tickets\/\d+$/)
     ticketPath = new URL(page.url()).pathname
     await expect.poll(() => ticketStatus(page)).toBe('submitted')

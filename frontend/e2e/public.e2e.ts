@@ -53,6 +53,12 @@ test('public submit, look up by code, and score once answered (on a phone)', asy
   await expect.poll(() => result.textContent()).toContain('延长至 20:00')
   const form = page.locator('[data-test=public-score-form]')
   await expect.poll(() => form.isVisible()).toBe(true)
+  // Stars big enough to tap on a phone.
+  for (const star of await form.locator('[data-test=public-rate-efficiency] .el-rate__item').all()) {
+    const box = await star.boundingBox()
+    expect(box!.width).toBeGreaterThanOrEqual(32)
+    expect(box!.height).toBeGreaterThanOrEqual(32)
+  }
   await form.locator('[data-test=public-rate-efficiency] .el-rate__item').nth(3).click()
   await form.locator('[data-test=public-rate-handling] .el-rate__item').nth(3).click()
   await form.locator('[data-test=public-rate-effect] .el-rate__item').nth(4).click()

@@ -12,6 +12,7 @@ import {
   buildTicketPayload,
   canFollowUp,
   emptyForm,
+  mayRaiseOnBehalf,
   uploadFile,
 } from '@/utils/newTicket'
 import NewTicketView from '@/views/NewTicketView.vue'
@@ -63,14 +64,14 @@ describe('buildTicketPayload', () => {
   })
 
   it('adds channel, college and contact for the committee', () => {
-    const body = buildTicketPayload(form, true)
+    const body = buildTicketPayload({ ...form, anonymity: 'department' }, true)
     expect(body.channel).toBe('hotline')
     expect(body.college_id).toBe(9)
     expect(body.contact).toBe('138 0000 0000')
   })
 
   it('adds the reporter and contact for a college only when raised on behalf', () => {
-    const college = { ...form, reporterName: ' 李同学 ' }
+    const college = { ...form, anonymity: 'department' as const, reporterName: ' 李同学 ' }
     const own = buildTicketPayload({ ...college, onBehalf: false }, false)
     expect('reporter_name' in own).toBe(false)
     expect('contact' in own).toBe(false)
@@ -81,9 +82,26 @@ describe('buildTicketPayload', () => {
   })
 
   it('gives the committee form the reporter too', () => {
-    const body = buildTicketPayload({ ...form, reporterName: '张老师' }, true)
+    const named = { ...form, anonymity: 'named' as const }
+    const body = buildTicketPayload({ ...named, reporterName: '张老师' }, true)
     expect(body.reporter_name).toBe('张老师')
-    expect(buildTicketPayload({ ...form, reporterName: '  ' }, true)).not.toHaveProperty('reporter_name')
+    expect(buildTicketPayload({ ...named, reporterName: '  ' }, true)).not.toHaveProperty('reporter_name')
+  })
+
+  it('never puts a reporter or contact on a fully anonymous ticket', () => {
+    for (const isCommittee of [true, false]) {
+      const body = buildTicketPayload({ ...form, onBehalf: true, reporterName: '李同学' }, isCommittee)
+      expect(body.anonymity).toBe('full')
+      expect(body).not.toHaveProperty('reporter_name')
+      expect(body).not.toHaveProperty('contact')
+    }
+  })
+
+  it('lets the committee and college heads raise it on behalf, not staff or departments', () => {
+    expect(mayRaiseOnBehalf(true, false, 'staff')).toBe(true)
+    expect(mayRaiseOnBehalf(false, true, 'head')).toBe(true)
+    expect(mayRaiseOnBehalf(false, true, 'staff')).toBe(false)
+    expect(mayRaiseOnBehalf(false, false, 'head')).toBe(false)
   })
 
   it('sends null category/college and no empty contact', () => {
@@ -223,6 +241,8 @@ describe('NewTicketView', () => {
     })
     expect(wrapper.find('[data-test="channel"]').exists()).toBe(false)
     expect(wrapper.find('[data-test="college"]').exists()).toBe(false)
+    // Staff raise their own opinions (the backend refuses a reporter from them).
+    expect(wrapper.find('[data-test="on-behalf"]').exists()).toBe(false)
     expect(calls.some((c) => c.path === '/api/v1/units')).toBe(false)
 
     await wrapper.find('[data-test="title"]').setValue('图书馆空调')
@@ -269,9 +289,9 @@ describe('NewTicketView', () => {
     expect(calls.filter((c) => c.path === '/api/v1/tickets' && c.method === 'POST')).toHaveLength(1)
   }, 30_000)
 
-  it('a college raises it on behalf of someone, then 继续新建 gives an empty form', async () => {
+  it('a college head raises it on behalf of someone, then 继续新建 gives an empty form', async () => {
     let n = 0
-    const { wrapper, calls } = await mountAs(ME, (c) => {
+    const { wrapper, calls } = await mountAs({ ...ME, role: 'head' }, (c) => {
       if (c.path === '/api/v1/categories') return json([])
       if (c.path === '/api/v1/tickets' && c.method === 'POST') {
         n += 1
@@ -280,8 +300,14 @@ describe('NewTicketView', () => {
       return problem(404, 'not_found', 'x')
     })
     expect(wrapper.find('[data-test="reporter-fields"]').exists()).toBe(false)
+    const full = () =>
+      wrapper.findAll('[data-test="anonymity"] input[type="radio"]').find((i) => (i.element as HTMLInputElement).value === 'full')!
+    await full().setValue(true)
     await wrapper.find('[data-test="on-behalf"]').trigger('click')
     expect(wrapper.find('[data-test="reporter-fields"]').exists()).toBe(true)
+    // Raised for someone, it cannot be fully anonymous.
+    expect((full().element as HTMLInputElement).disabled).toBe(true)
+    expect((full().element as HTMLInputElement).checked).toBe(false)
     await wrapper.find('[data-test="title"]').setValue('宿舍网络')
     await wrapper.find('[data-test="content"]').setValue('晚上经常断网')
     await wrapper.find('form').trigger('submit')
@@ -295,7 +321,7 @@ describe('NewTicketView', () => {
     await wrapper.find('form').trigger('submit')
     await flushPromises()
     const post = calls.find((c) => c.path === '/api/v1/tickets' && c.method === 'POST')!
-    expect(JSON.parse(post.body)).toMatchObject({ reporter_name: '李同学', contact: 'lixs@example.edu.cn' })
+    expect(JSON.parse(post.body)).toMatchObject({ reporter_name: '李同学', contact: 'lixs@example.edu.cn', anonymity: 'department' })
     await vi.waitFor(() => expect(wrapper.find('[data-test="result"]').exists()).toBe(true))
 
     await wrapper.find('[data-test="result-again"]').trigger('click')
@@ -337,6 +363,8 @@ describe('NewTicketView', () => {
     await wrapper.find('[data-test="content"]').setValue('宿舍热水不稳定')
     const full = wrapper.findAll('[data-test="anonymity"] input[type="radio"]').find((i) => (i.element as HTMLInputElement).value === 'full')!
     await full.setValue(true)
+    expect(wrapper.find('[data-test="reporter-fields"]').exists()).toBe(false)
+    expect(wrapper.find('[data-test="full-no-reporter"]').exists()).toBe(true)
     await wrapper.find('form').trigger('submit')
     await flushPromises()
     const post = calls.find((c) => c.path === '/api/v1/tickets' && c.method === 'POST')!

@@ -80,7 +80,7 @@ describe('PublicSubmitView', () => {
     )
     const sent = fakeXhr([
       [201, { id: 1, filename: 'photo-1.jpg', content_type: 'image/jpeg', size: 1200 }],
-      [422, { code: 'not_in_catalogue', detail: '不是图片' }],
+      [422, { code: 'not_an_image', detail: 'Not a picture.' }],
     ])
     const { w } = await mountAt('/public/submit', PublicSubmitView)
     await w.find('[data-test=public-title]').setValue('操场灯坏了')
@@ -113,7 +113,7 @@ describe('PublicSubmitView', () => {
     ])
     expect(sent.map((s) => s.file.name)).toEqual(['a.png', 'b.jpg'])
     expect(sent[0]!.headers.Authorization).toBeUndefined()
-    await vi.waitFor(() => expect(w.findAll('[data-test=photo-error]').map((e) => e.text())).toEqual(['照片 2 上传失败：不是图片']))
+    await vi.waitFor(() => expect(w.findAll('[data-test=photo-error]').map((e) => e.text())).toEqual(['照片 2 上传失败：只能添加照片（JPG、PNG 或 WebP 格式）。']))
     expect(w.find('[data-test=tracking-code]').text()).toBe(CODE)
     // Nothing but the ticket itself went to the server by fetch: the QR is drawn here.
     expect(stub.calls).toHaveLength(1)

@@ -6,6 +6,9 @@ before the ticket is taken up. Refused uploads change nothing."""
 from __future__ import annotations
 
 import io
+import os
+import struct
+import zlib
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -215,6 +218,62 @@ def test_a_large_photo_is_scaled_down(client: TestClient, db: Session, store: Pa
     assert Image.open(io.BytesIO(data)).size == (4096, 819)
 
 
+def test_a_phone_sized_photo_fits(
+    client: TestClient, db: Session, store: Path, settings: Settings
+) -> None:
+    """Over the body limit of other requests: uploads have the attachment limit."""
+    code, _ = submit(client, db)
+    noise = Image.frombytes("RGB", (1000, 800), os.urandom(1000 * 800 * 3))
+    out = io.BytesIO()
+    exif = Image.Exif()
+    exif[MAKE] = SECRETS[0].decode()
+    noise.save(out, "PNG", exif=exif)
+    sent = out.getvalue()
+    assert settings.max_body_bytes < len(sent) < settings.attachment_max_bytes
+    r = send(client, code, sent, name="big.png", ctype="image/png")
+    assert r.status_code == 201, r.text
+    _, data = stored(db, store, r.json()["id"])
+    assert SECRETS[0] not in data
+    assert Image.open(io.BytesIO(data)).tobytes() == noise.tobytes()  # PNG: not a pixel lost
+
+
+def test_a_camera_jpeg_with_a_second_picture_is_kept_as_a_jpeg(
+    client: TestClient, db: Session, store: Path
+) -> None:
+    """Some cameras write MPO: a JPEG with more pictures after the first."""
+    code, _ = submit(client, db)
+    first, second = Image.new("RGB", (20, 10), (255, 0, 0)), Image.new("RGB", (20, 10), (0, 0, 255))
+    out = io.BytesIO()
+    exif = Image.Exif()
+    exif[MAKE] = SECRETS[0].decode()
+    first.save(out, "MPO", save_all=True, append_images=[second], exif=exif)
+    assert Image.open(io.BytesIO(out.getvalue())).format == "MPO"
+    r = send(client, code, out.getvalue())
+    assert r.status_code == 201, r.text
+    assert (r.json()["filename"], r.json()["content_type"]) == ("photo-1.jpg", "image/jpeg")
+    _, data = stored(db, store, r.json()["id"])
+    kept = Image.open(io.BytesIO(data))
+    assert kept.format == "JPEG"
+    assert SECRETS[0] not in data
+    assert kept.getpixel((5, 5))[0] > 200  # the first picture
+
+
+def test_a_screenshot_keeps_its_transparency(client: TestClient, db: Session, store: Path) -> None:
+    code, _ = submit(client, db)
+    img = Image.new("P", (20, 10), 1)
+    img.putpalette([0, 0, 0, 255, 0, 0] + [0] * 762)
+    img.paste(0, (0, 0, 10, 10))
+    out = io.BytesIO()
+    img.save(out, "PNG", transparency=0)
+    r = send(client, code, out.getvalue(), name="screenshot.png", ctype="image/png")
+    assert r.status_code == 201, r.text
+    _, data = stored(db, store, r.json()["id"])
+    kept = Image.open(io.BytesIO(data))
+    assert kept.mode == "RGBA"
+    assert kept.getpixel((2, 2))[3] == 0
+    assert kept.getpixel((15, 2)) == (255, 0, 0, 255)
+
+
 # --- refusals change nothing -------------------------------------------------------------------
 
 
@@ -235,6 +294,32 @@ def test_what_is_not_a_photo_is_refused(
     problem(send(client, code, data, name=name), 422, "not_an_image")
     assert state(db, store, tid) == before
     assert client.get(f"/api/v1/public/tickets/{code}").json()["photos"] == 0
+
+
+@pytest.mark.parametrize("side", [8_000, 10_000])  # past our limit; past Pillow's too
+def test_a_picture_claiming_too_many_pixels_is_not_decoded(
+    client: TestClient, db: Session, store: Path, side: int
+) -> None:
+    """A small file whose header claims 64 or 100 million pixels: refused before decoding."""
+    code, tid = submit(client, db)
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
+    bomb = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * (side + 1) * 50))
+        + chunk(b"IEND", b"")
+    )
+    assert len(bomb) < 10_000
+    before = state(db, store, tid)
+    r = send(client, code, bomb, name="photo.png", ctype="image/png")
+    problem(r, 413, "file_too_large")
+    assert r.json()["max_pixels"] == 60_000_000
+    assert state(db, store, tid) == before
 
 
 def test_an_empty_or_too_large_file_is_refused(

@@ -326,6 +326,7 @@ export const bodyLimits = {
       "maximum": 2147483647
     },
     "reporter_name": {
+      "minLength": 1,
       "maxLength": 50
     },
     "contact": {

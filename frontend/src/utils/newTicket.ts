@@ -63,9 +63,18 @@ export function emptyForm(): NewTicketForm {
 }
 
 /**
+ * Who may record a reporter (反映人) and contact: the committee, and a college head raising an
+ * opinion on someone's behalf (staff raise their own; the backend answers `on_behalf_fields`).
+ */
+export function mayRaiseOnBehalf(isCommittee: boolean, isCollege: boolean, role: string | null | undefined): boolean {
+  return isCommittee || (isCollege && role === 'head')
+}
+
+/**
  * The POST /tickets body. Colleges may not send channel/college (the backend refuses them with
  * `committee_only_fields`), and send the reporter's name and contact only when the opinion is
- * raised on someone's behalf (their own opinion has no separate reporter).
+ * raised on someone's behalf (their own opinion has no separate reporter). A fully anonymous
+ * ticket carries neither (`anonymous_on_behalf`): only its tracking code leads back to it.
  */
 export function buildTicketPayload(form: NewTicketForm, isCommittee: boolean): TicketCreate {
   const body: TicketCreate = {
@@ -79,7 +88,7 @@ export function buildTicketPayload(form: NewTicketForm, isCommittee: boolean): T
     body.channel = form.channel
     body.college_id = form.collegeId ?? null
   }
-  if (isCommittee || form.onBehalf) {
+  if ((isCommittee || form.onBehalf) && form.anonymity !== 'full') {
     const reporter = form.reporterName.trim()
     if (reporter) body.reporter_name = reporter
     const contact = form.contact.trim()
