@@ -8,7 +8,7 @@ PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve spa test lint test-sqlite test-postgres test-frontend test-e2e browser openapi bench clean
+.PHONY: install run serve spa test lint lint-frontend test-sqlite test-postgres test-frontend test-e2e browser openapi bench clean
 NPM_STAMP := frontend/node_modules/.ci-stamp
 # Debian's Chromium drives the end-to-end tests; no browser build is ever downloaded.
 CHROMIUM ?= /usr/bin/chromium
@@ -40,14 +40,18 @@ $(NPM_STAMP): frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error
 	touch $(NPM_STAMP)
 
-## make test: lint, the SPA's checks, the whole suite on SQLite and (when it answers) on
+## make test: lint (ruff, mypy, ESLint), the SPA's checks, the whole suite on SQLite and (when it answers) on
 ## PostgreSQL, then the end-to-end tests in Chromium
 test: install lint test-frontend test-sqlite test-postgres test-e2e
 
-lint: install
+lint: install lint-frontend
 	$(BIN)/ruff check backend tests bench migrations
 	$(BIN)/ruff format --check backend tests bench migrations/env.py
 	$(BIN)/mypy
+
+## the SPA: ESLint with eslint-plugin-vue and vuejs-accessibility (frontend/eslint.config.js)
+lint-frontend: $(NPM_STAMP)
+	cd frontend && npm run lint
 
 test-sqlite: install
 	HUIYIN_TEST_DB=sqlite $(BIN)/pytest

@@ -557,6 +557,14 @@ const en: MessageSchema = {
       office_hours_span: 'An office day lasts from 2 to 16 hours.',
     },
   },
+  adminPages: {
+    createdAt: 'Created',
+    rules: {
+      codePattern: 'Code: letters, digits, underscores or hyphens only',
+      usernamePattern: "Username: letters, digits and _ . {'@'} - only",
+      emailInvalid: 'Not a valid email address',
+    },
+  },
   notifications: {
     title: 'Notifications',
     unreadOnly: 'Unread only',

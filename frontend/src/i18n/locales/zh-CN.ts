@@ -557,6 +557,14 @@ const zhCN = {
       office_hours_span: '每天办公时长须在 2 至 16 小时之间。',
     },
   },
+  adminPages: {
+    createdAt: '创建时间',
+    rules: {
+      codePattern: '代码只能包含字母、数字、下划线或连字符',
+      usernamePattern: "用户名只能包含字母、数字和 _ . {'@'} -",
+      emailInvalid: '邮箱格式不正确',
+    },
+  },
   notifications: {
     title: '通知',
     unreadOnly: '仅看未读',

@@ -46,29 +46,6 @@ export async function toggleActive(
   await applyAndReload(t, te, patch, reload)
 }
 
-/** A page's rows and their loading: `load` fetches them again, a failure sets `error`. */
-export function useAdminList<T>(
-  t: Translate,
-  te: (key: string) => boolean,
-  fetchRows: () => Promise<T[]>,
-): { rows: Ref<T[]>; loading: Ref<boolean>; error: Ref<string>; load: () => Promise<void> } {
-  const rows = ref([]) as Ref<T[]>
-  const loading = ref(false)
-  const error = ref('')
-  async function load() {
-    loading.value = true
-    error.value = ''
-    try {
-      rows.value = await fetchRows()
-    } catch (e) {
-      error.value = adminError(e, t, te)
-    } finally {
-      loading.value = false
-    }
-  }
-  return { rows, loading, error, load }
-}
-
 export interface DialogState {
   dialog: Ref<boolean>
   saving: Ref<boolean>

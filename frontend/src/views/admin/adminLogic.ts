@@ -1,17 +1,8 @@
-import type { components } from '@/api/schema'
+import type { CalendarDay, Role, User, UserUpdate } from '@/api/admin'
+import type { Unit } from '@/api/units'
 
-type S = components['schemas']
-export type Unit = S['UnitOut']
-export type User = S['UserOut']
-export type Category = S['CategoryOut']
-export type CalendarDay = S['CalendarDayOut']
-export type UserUpdate = S['UserUpdate']
-
-export const UNIT_KINDS = ['committee', 'department', 'college'] as const
-export const ROLES = ['head', 'staff'] as const
-
-export const UNIT_CODE_RE = /^[A-Za-z0-9_-]{1,32}$/
-export const USERNAME_RE = /^[A-Za-z0-9_.@-]{2,64}$/
+export type { CalendarDay, User, UserUpdate } from '@/api/admin'
+export type { Category, Unit } from '@/api/units'
 
 /** The first day and last day of a year, as the calendar API's `from`/`to`. */
 export function yearRange(year: number): { from: string; to: string } {
@@ -21,7 +12,7 @@ export function yearRange(year: number): { from: string; to: string } {
 export interface UserEdit {
   display_name: string
   unit_id: number
-  role: 'head' | 'staff'
+  role: Role
   is_admin: boolean
   email: string
   /** each | digest | none; left out: unchanged. */
