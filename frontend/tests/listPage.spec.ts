@@ -1,5 +1,5 @@
-import { beforeAll, describe, expect, it } from 'vitest'
-import { defineComponent, h, nextTick } from 'vue'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
+import { defineComponent, h, nextTick, ref } from 'vue'
 import { flushPromises, mount } from '@vue/test-utils'
 import { ElConfigProvider } from 'element-plus'
 import zhCn from 'element-plus/es/locale/lang/zh-cn'
@@ -121,17 +121,19 @@ describe('ListPage', () => {
   })
 
   it('shows the error with its message and a retry button', async () => {
+    const onRetry = vi.fn()
     const w = render({
       items: [],
       total: null,
       error: new ApiError({ code: 'forbidden', detail: 'x', status: 403 }, 403),
+      onRetry,
     })
     const alert = w.find('[data-test="list-error"]')
     expect(alert.exists()).toBe(true)
     // The code's translation, not the server's English detail.
     expect(alert.text()).toContain('您没有执行此操作的权限。')
     await w.find('[data-test="list-retry"]').trigger('click')
-    expect(w.emitted('retry')).toHaveLength(1)
+    expect(onRetry).toHaveBeenCalledTimes(1)
     expect(w.find('[data-test="list-pager"]').exists()).toBe(false)
   })
 
@@ -170,5 +172,41 @@ describe('ListPage', () => {
     await flushPromises()
     expect(w.find('h1').text()).toBe('列表')
     expect(w.find('[data-test="tb"]').exists()).toBe(true)
+  })
+
+  it('given a list, shows its state and drives it: search, reset, page, size, retry', async () => {
+    await setPhone(false)
+    const calls: string[] = []
+    const list = {
+      items: ref(ROWS),
+      total: ref<number | null>(35),
+      page: ref(2),
+      size: ref(10),
+      loading: ref(false),
+      loaded: ref(true),
+      error: ref<unknown>(null),
+      hasMore: ref(false),
+      load: async () => void calls.push('load'),
+      search: async () => void calls.push('search'),
+      reset: async () => void calls.push('reset'),
+      setPage: async (p: number) => void calls.push(`page ${p}`),
+      setSize: async (n: number) => void calls.push(`size ${n}`),
+      loadMore: async () => void calls.push('more'),
+    }
+    const w = render({ list, items: undefined, total: undefined, loaded: undefined })
+    expect(w.findAll('[data-test="tbl"] tr').map((r) => r.text())).toEqual(['第一', '第二'])
+    const pager = w.find('[data-test="list-pager"]')
+    expect(pager.text()).toContain('共 35 条')
+    expect(pager.find('.el-pager li.is-active').text()).toBe('2')
+    await w.find('form').trigger('submit')
+    await w.find('[data-test="reset"]').trigger('click')
+    await pager.findAll('.el-pager li')[3]!.trigger('click')
+    list.error.value = new TypeError('Failed to fetch')
+    await nextTick()
+    await w.find('[data-test="list-retry"]').trigger('click')
+    expect(calls).toEqual(['search', 'reset', 'page 4', 'load'])
+    // The list is the source: nothing is emitted for a parent to handle twice.
+    expect(w.emitted('search')).toBeUndefined()
+    expect(w.emitted('update:page')).toBeUndefined()
   })
 })

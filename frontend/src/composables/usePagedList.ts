@@ -357,3 +357,21 @@ export function usePagedList<F extends object, T>(options: PagedListOptions<F, T
 }
 
 export type PagedList<F extends object, T> = ReturnType<typeof usePagedList<F, T>>
+
+/** What ListPage needs of a list: pass the whole usePagedList result as `<ListPage :list="list">`. */
+export interface ListSource<T> {
+  items: Readonly<Ref<T[]>>
+  total: Readonly<Ref<number | null>>
+  page: Readonly<Ref<number>>
+  size: Readonly<Ref<number>>
+  loading: Readonly<Ref<boolean>>
+  loaded: Readonly<Ref<boolean>>
+  error: Readonly<Ref<unknown>>
+  hasMore: Readonly<Ref<boolean>>
+  load(): Promise<void>
+  search(): Promise<void>
+  reset(): Promise<void>
+  setPage(page: number): Promise<void>
+  setSize(size: number): Promise<void>
+  loadMore(): Promise<void>
+}
