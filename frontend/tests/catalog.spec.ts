@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
+import { installAuthHooks, useAuthStore } from '@/stores/auth'
 import { useCatalogStore } from '@/stores/catalog'
 import { json, problem, stubFetch, type Call } from './helpers'
 
@@ -94,5 +95,74 @@ describe('catalog store (units and categories)', () => {
     expect(catalog.loaded).toBe(true)
     expect(catalog.error).toBeNull()
     expect(gets(calls, '/api/v1/units')).toHaveLength(2)
+  })
+
+  it('each list loads on its own: a page that needs one does not fetch the other', async () => {
+    const { calls } = stubFetch((c) => json(c.path === '/api/v1/units' ? UNITS : CATEGORIES))
+    const catalog = useCatalogStore()
+    await catalog.ensureCategories()
+    expect(gets(calls, '/api/v1/units')).toHaveLength(0)
+    expect(catalog.categoryName(2)).toBe('教学')
+    expect(catalog.loaded).toBe(false) // the units are still to come
+    await Promise.all([catalog.ensureUnits(), catalog.ensure()])
+    await catalog.ensureCategories()
+    expect(gets(calls, '/api/v1/units')).toHaveLength(1)
+    expect(gets(calls, '/api/v1/categories')).toHaveLength(1)
+    expect(catalog.loaded).toBe(true)
+  })
+
+  it('sign-out forgets the lists, so the next user on the tab loads them afresh', async () => {
+    let units = UNITS
+    const { calls } = stubFetch((c) => {
+      if (c.path === '/api/v1/auth/logout') return new Response(null, { status: 204 })
+      return json(c.path === '/api/v1/units' ? units : CATEGORIES)
+    })
+    const auth = useAuthStore()
+    installAuthHooks(auth, () => undefined)
+    auth.setAccessToken('A1')
+    const catalog = useCatalogStore()
+    await catalog.ensure()
+    expect(catalog.unitName(5)).toBe('教务处')
+
+    await auth.logout()
+    expect(catalog.loaded).toBe(false)
+    expect(catalog.units).toEqual([])
+    expect(catalog.categories).toEqual([])
+    expect(catalog.unitName(5)).toBe('#5')
+
+    // The next user signs in on the same tab; the catalogue changed meanwhile.
+    units = UNITS.map((u) => (u.id === 5 ? { ...u, name: '本科生院' } : u))
+    auth.setAccessToken('B1')
+    await catalog.ensure()
+    expect(gets(calls, '/api/v1/units')).toHaveLength(2)
+    expect(gets(calls, '/api/v1/categories')).toHaveLength(2)
+    expect(catalog.unitName(5)).toBe('本科生院')
+  })
+
+  it('a load still under way when the session ends does not fill the next session', async () => {
+    let release: () => void = () => undefined
+    const gate = new Promise<void>((r) => (release = r))
+    let firstUnits = true
+    const { calls } = stubFetch(async (c) => {
+      if (c.path === '/api/v1/units' && firstUnits) {
+        firstUnits = false
+        await gate
+        return json(UNITS)
+      }
+      return json(c.path === '/api/v1/units' ? [UNITS[0]] : CATEGORIES)
+    })
+    const auth = useAuthStore()
+    auth.setAccessToken('A1')
+    const catalog = useCatalogStore()
+    const before = catalog.ensureUnits()
+    await vi.waitFor(() => expect(gets(calls, '/api/v1/units')).toHaveLength(1))
+    auth.clear() // e.g. the server answered 401 to a refresh
+    release()
+    await before
+    expect(catalog.units).toEqual([])
+    expect(catalog.loading).toBe(false)
+    await catalog.ensureUnits()
+    expect(gets(calls, '/api/v1/units')).toHaveLength(2)
+    expect(catalog.units.map((u) => u.id)).toEqual([1])
   })
 })

@@ -352,8 +352,11 @@ describe('NewTicketView', () => {
       if (c.path === '/api/v1/tickets' && c.method === 'POST') return json(created, 201)
       return problem(404, 'not_found', 'x')
     })
-    const units = calls.find((c) => c.path === '/api/v1/units')!
-    expect(new URL(units.url).searchParams.get('kind')).toBe('college')
+    // The committee picks a college, so it loads the shared unit list (once, inactive ones
+    // included; the select offers the active colleges).
+    const units = calls.filter((c) => c.path === '/api/v1/units')
+    expect(units).toHaveLength(1)
+    expect(new URL(units[0]!.url).searchParams.get('include_inactive')).toBe('true')
     expect(wrapper.find('[data-test="channel"]').exists()).toBe(true)
     expect(wrapper.find('[data-test="college"]').exists()).toBe(true)
     expect(wrapper.find('[data-test="reporter-fields"]').exists()).toBe(true)

@@ -149,8 +149,8 @@ describe('TicketListView', () => {
     expect(rows[1]!.find('[data-test="returned-tag"]').exists()).toBe(false)
     // A filter behind 展开 is set by the URL, so the form starts expanded and shows it.
     expect(w.find('[data-test="filter-returned"]').exists()).toBe(true)
-    // The units and categories for the selects.
-    expect(calls.filter((c) => c.path === '/api/v1/units')).toHaveLength(2)
+    // The units and categories for the selects, from the shared catalogue: one request each.
+    expect(calls.filter((c) => c.path === '/api/v1/units')).toHaveLength(1)
     expect(calls.filter((c) => c.path === '/api/v1/categories')).toHaveLength(1)
   }, 30_000)
 
@@ -165,5 +165,47 @@ describe('TicketListView', () => {
     const last = new URL(calls.filter((c) => c.path === '/api/v1/tickets').at(-1)!.url).searchParams
     expect(last.get('q')).toBe('电梯')
     expect(last.get('page')).toBe('1')
+  }, 30_000)
+
+  it('opened twice, the page fetches the units and categories once and names the URL filters', async () => {
+    const units = [
+      { id: 5, kind: 'department', name: '教务处', code: 'jwc', is_active: true },
+      { id: 9, kind: 'college', name: '计算机学院', code: 'cs', is_active: true },
+    ]
+    const categories = [{ id: 2, name: '教学', default_department_id: 5, is_active: true }]
+    const { calls } = stubFetch((c) => {
+      if (c.path === '/api/v1/tickets') return json({ items: [item(1)], next_cursor: null, total: 1 })
+      if (c.path === '/api/v1/units') return json(units)
+      if (c.path === '/api/v1/categories') return json(categories)
+      return json([])
+    })
+    const pinia = createPinia()
+    setActivePinia(pinia)
+    useAuthStore().me = { ...ME, unit: { ...ME.unit, kind: 'committee' } } as never
+    const router = createRouter({
+      history: createMemoryHistory(),
+      routes: [
+        { path: '/tickets', name: 'tickets', component: TicketListView },
+        { path: '/tickets/:id', name: 'ticket', component: { template: '<div />' } },
+      ],
+    })
+    const open = async (url: string) => {
+      await router.push(url)
+      const w = mount(TicketListView, { global: { plugins: [pinia, router, createAppI18n('zh-CN')] } })
+      await flushPromises()
+      await flushPromises()
+      return w
+    }
+    const first = await open('/tickets?department_id=5')
+    first.unmount()
+    const second = await open('/tickets?department_id=5&category_id=2&college_id=9')
+    expect(calls.filter((c) => c.path === '/api/v1/tickets')).toHaveLength(2)
+    expect(calls.filter((c) => c.path === '/api/v1/units')).toHaveLength(1)
+    expect(calls.filter((c) => c.path === '/api/v1/categories')).toHaveLength(1)
+    // The selects show the names of the URL's ids: their options come from the store.
+    expect(second.get('[data-test="filter-department"]').text()).toContain('教务处')
+    expect(second.get('[data-test="filter-college"]').text()).toContain('计算机学院')
+    expect(second.get('[data-test="filter-category"]').text()).toContain('教学')
+    second.unmount()
   }, 30_000)
 })

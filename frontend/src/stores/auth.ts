@@ -3,6 +3,7 @@ import { computed, ref } from 'vue'
 import { COOKIE_MODE, api, refreshSession, setAuthHooks } from '@/api/client'
 import { unwrap } from '@/api/problem'
 import type { Me } from '@/api/types'
+import { useCatalogStore } from './catalog'
 
 export type RestoreOutcome = 'ok' | 'none' | 'unavailable'
 
@@ -19,6 +20,9 @@ export const useAuthStore = defineStore('auth', () => {
    * the app frame offers a retry; the session is kept. */
   const unavailable = ref(false)
   let restoring: Promise<RestoreOutcome> | null = null
+  // The same Pinia as this store's: sign-out forgets the catalogue, so the next user on this
+  // tab loads it afresh.
+  const catalog = useCatalogStore()
 
   const isAuthenticated = computed(() => accessToken.value !== null)
   const unitKind = computed(() => me.value?.unit.kind ?? null)
@@ -31,11 +35,12 @@ export const useAuthStore = defineStore('auth', () => {
     accessToken.value = token
   }
 
-  /** Forget the session locally (no request). */
+  /** Forget the session locally (no request), and what was loaded for it. */
   function clear(): void {
     accessToken.value = null
     me.value = null
     unavailable.value = false
+    catalog.reset()
   }
 
   /**
