@@ -3,11 +3,20 @@
 Callers build the type's :class:`~backend.events.contract.Details` and say who acted
 (:class:`Who`); :func:`write` adds the ``ticket_events`` row (for types with a timeline action)
 and the outbox row with the typed payload, in the caller's transaction.
+
+**Projectors** (the seam for read models kept current as events happen): a package registers
+``fn(session, event)`` with :func:`register_projector` from its ``handlers`` module (loaded by
+:func:`backend.worker.registry.load_plugins`, like the outbox consumers). :func:`write` calls
+every projector with each typed event after its timeline row, in the same transaction, so a
+projection never lags or disagrees with the timeline; a projector that raises fails the action.
+Unlike a consumer, a projector must only write its own tables, must not write events, and must
+take everything it needs from the event or the rows already in the session (the migration that
+backfills a projection replays the timeline through the same code).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -19,6 +28,7 @@ from backend.events.contract import Actor, ActorKind, Details, Event
 from backend.models import TicketEvent, table
 from backend.models.enums import Status, UnitKind
 from backend.worker.outbox import enqueue_many
+from backend.worker.registry import load_plugins
 
 _events = table(TicketEvent)
 
@@ -142,6 +152,7 @@ def write(session: Session, entries: Sequence[Entry], now: datetime) -> list[int
             _events.insert().returning(_events.c.id, sort_by_parameter_order=True), rows
         )
         ids = iter(list(inserted.scalars()))
+    _project(session, entries)
     _enqueue(session, [(e.payload.event, e.payload.model_dump(mode="json")) for e in entries], now)
     return [next(ids) if e.row is not None else None for e in entries]
 
@@ -149,3 +160,23 @@ def write(session: Session, entries: Sequence[Entry], now: datetime) -> list[int
 def _enqueue(session: Session, events: Sequence[tuple[str, dict[str, Any]]], now: datetime) -> None:
     """The one place ticket events reach the outbox (each consumer gets its own delivery)."""
     enqueue_many(session, events, now)
+
+
+Projector = Callable[[Session, Event], None]
+_projectors: dict[str, Projector] = {}
+
+
+def register_projector(name: str, fn: Projector) -> Projector:
+    """Register (or replace, by name) a projector: called with every event :func:`write`
+    writes, in the writer's transaction (see the module docstring)."""
+    _projectors[name] = fn
+    return fn
+
+
+def _project(session: Session, entries: Sequence[Entry]) -> None:
+    # Loaded here as consumers are: which projections run must not depend on what this process
+    # happened to import first.
+    load_plugins()
+    for entry in entries:
+        for name in sorted(_projectors):
+            _projectors[name](session, entry.payload)

@@ -15,6 +15,7 @@ from sqlmodel import Field, SQLModel
 from backend.models.types import UTCDateTime, utcnow
 
 __all__ = [
+    "AssignmentFact",
     "Attachment",
     "AuthSession",
     "CalendarDay",
@@ -487,3 +488,7 @@ def table(model: type[SQLModel]) -> sa.Table:
     t = model.__table__  # type: ignore[attr-defined]
     assert isinstance(t, sa.Table)
     return t
+
+
+# Tables of their own module (issue 10 on), registered on the same metadata.
+from backend.models.evaluation import AssignmentFact  # noqa: E402

@@ -121,3 +121,11 @@ class VoidReason(StrEnum):
     rejected = "reject"
     withdrawn = "withdraw"
     merged = "merge"
+
+
+class FactRole(StrEnum):
+    """The part a department plays in one assignment (``assignment_facts.role``)."""
+
+    lead = "lead"
+    assist = "assist"
+    merged = "merged"  # the score of a ticket merged into one the department answered

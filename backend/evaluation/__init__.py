@@ -1,0 +1,1 @@
+"""Evaluation (issue 10): the facts behind the department rates."""
