@@ -170,7 +170,9 @@ def _reopen(bind: Bind, ticket_id: int, latest: int, d: ev.Reopened, at: datetim
 def _judge(bind: Bind, ticket_id: int, d: ev.ReturnJudged) -> None:
     return_ids = list(
         bind.execute(
-            sa.select(_returns.c.id).where(_returns.c.ticket_id == ticket_id).order_by(_returns.c.id)
+            sa.select(_returns.c.id)
+            .where(_returns.c.ticket_id == ticket_id)
+            .order_by(_returns.c.id)
         ).scalars()
     )
     if d.return_id not in return_ids:
@@ -239,7 +241,7 @@ class Replayed:
 _ACTIONS = tuple(cls.action for cls in TYPES if cls.action is not None)
 
 
-def _timeline(bind: Bind, batch: int = 5000) -> Iterator[sa.Row[Any]]:
+def _timeline(bind: Bind, batch: int = 5000) -> Iterator[Any]:
     after = 0
     while True:
         rows = bind.execute(

@@ -56,7 +56,7 @@ def dispatch(world: World, tid: int, lead: int, assists: list[int]) -> dict[str,
 
 
 def blank(**values: Any) -> dict[str, Any]:
-    row: dict[str, Any] = {c: None for c in _facts.c.keys() if c != "id"}
+    row: dict[str, Any] = {c.name: None for c in _facts.c if c.name != "id"}
     row.update(values)
     return row
 
@@ -88,7 +88,10 @@ def test_a_full_lifecycle_fills_one_lead_row_and_its_assisting_row(
     t_accept = step(clock)
     world.ok("dept_lead_staff", "POST", f"/tickets/{tid}/accept")
     ext = world.ok(
-        "dept_lead_staff", "POST", f"/tickets/{tid}/extensions", json={"days": 2, "reason": "等待厂家"}
+        "dept_lead_staff",
+        "POST",
+        f"/tickets/{tid}/extensions",
+        json={"days": 2, "reason": "等待厂家"},
     )
     step(clock)
     t = world.ok(
@@ -254,7 +257,9 @@ def test_a_reopen_closes_the_round_and_adds_one_for_the_same_departments(
 def test_a_merged_tickets_score_counts_for_the_department_that_replied(
     world: World, db: Session, clock: FrozenClock
 ) -> None:
-    root = world.ticket_in("dispatched", )["id"]
+    root = world.ticket_in(
+        "dispatched",
+    )["id"]
     follower = world.submit(role="college_staff")["id"]
     world.ok("committee_staff", "POST", f"/tickets/{follower}/merge", json={"primary_id": root})
     # Merging adds no assignment: the merged ticket was never given to anyone.
@@ -292,7 +297,8 @@ def test_a_merged_tickets_score_counts_for_the_department_that_replied(
 
 def _load_migration() -> ModuleType:
     spec = importlib.util.spec_from_file_location("migration_0010", MIGRATION)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -325,7 +331,10 @@ def test_the_backfill_replays_the_timeline_into_the_rows_written_live(
     )
     accepted = world.ticket_in("accepted")["id"]
     ext = world.ok(
-        "dept_lead_staff", "POST", f"/tickets/{accepted}/extensions", json={"days": 3, "reason": "等待备件"}
+        "dept_lead_staff",
+        "POST",
+        f"/tickets/{accepted}/extensions",
+        json={"days": 3, "reason": "等待备件"},
     )
     world.ok(
         "committee_staff",
