@@ -374,3 +374,19 @@ def test_the_backfill_replays_the_timeline_into_the_rows_written_live(
             ticket.dispatched_at,
             ticket.reply_due_at,
         )
+
+
+def test_a_refused_action_changes_no_fact(world: World, db: Session) -> None:
+    tid = world.ticket_in("dispatched")["id"]
+    before = facts(db, tid)
+    # Replying before accepting is refused for the state; the assisting department may not accept.
+    assert (
+        world.call("dept_lead_staff", "POST", f"/tickets/{tid}/reply", json=REPLY).status_code
+        == 409
+    )
+    assert world.call("dept_assist_staff", "POST", f"/tickets/{tid}/accept").status_code in (
+        403,
+        404,
+    )
+    assert facts(db, tid) == before
+    assert [r["accepted_at"] for r in before] == [None, None]
