@@ -19,6 +19,7 @@ __all__ = [
     "AuthSession",
     "CalendarDay",
     "Category",
+    "ConcentrationWarning",
     "Extension",
     "IdempotencyRecord",
     "Notification",
@@ -37,6 +38,7 @@ __all__ = [
     "TicketReturn",
     "Unit",
     "User",
+    "WarningRule",
     "metadata",
     "table",
 ]
@@ -487,3 +489,7 @@ def table(model: type[SQLModel]) -> sa.Table:
     t = model.__table__  # type: ignore[attr-defined]
     assert isinstance(t, sa.Table)
     return t
+
+
+# Tables kept in modules of their own register on the same metadata when imported here.
+from backend.models.warnings import ConcentrationWarning, WarningRule  # noqa: E402
