@@ -23,7 +23,8 @@ def _what(w: ConcentrationWarning, whose: str) -> str:
                 f"（预警线 {w.threshold} 件），意见较为集中。"
             )
         case WarningKind.satisfaction:
-            assert w.rate is not None and w.rate_below is not None
+            assert w.rate is not None
+            assert w.rate_below is not None
             return (
                 f"近{w.days}天内{whose}的满意率为 {w.rate:.0%}（{w.satisfied}/{w.observed}），"
                 f"低于预警线 {w.rate_below:.0%}。"

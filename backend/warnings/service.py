@@ -220,7 +220,8 @@ def hits(session: Session, rule: WarningRule, cal: WorkCalendar, now: datetime) 
             q = q.having(sa.func.count() >= rule.threshold)
             return [Hit(d, n) for d, n in session.execute(q)]
         case WarningKind.satisfaction:
-            assert rule.days is not None and rule.rate_below is not None
+            assert rule.days is not None
+            assert rule.rate_below is not None
             # A score counts for the department that answered (a merged ticket's score is
             # given its root's replying department when it is recorded).
             q = sa.select(
@@ -335,9 +336,7 @@ def raise_warnings(session: Session, cal: WorkCalendar, now: datetime) -> int:
 # --- the API -----------------------------------------------------------------------------------
 
 
-def _render(
-    session: Session, p: Subject, rows: Sequence[ConcentrationWarning]
-) -> list[WarningOut]:
+def _render(session: Session, p: Subject, rows: Sequence[ConcentrationWarning]) -> list[WarningOut]:
     rules = {
         r.id: r
         for r in session.execute(
@@ -429,9 +428,7 @@ def list_warnings(
     if before is not None:
         q = q.where(col(ConcentrationWarning.id) < before)
     rows = list(
-        session.execute(
-            q.order_by(col(ConcentrationWarning.id).desc()).limit(limit + 1)
-        ).scalars()
+        session.execute(q.order_by(col(ConcentrationWarning.id).desc()).limit(limit + 1)).scalars()
     )
     page = rows[:limit]
     return WarningPage(

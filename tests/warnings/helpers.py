@@ -17,9 +17,7 @@ from tests.factories import World, headers_for
 
 
 def make_rule(world: World, **body: Any) -> dict[str, Any]:
-    return world.ok(
-        "committee_staff", "POST", "/warnings/rules", json={"name": "意见集中", **body}
-    )
+    return world.ok("committee_staff", "POST", "/warnings/rules", json={"name": "意见集中", **body})
 
 
 def sweep(db: Session, settings: Settings, clock: FrozenClock) -> int:

@@ -47,9 +47,7 @@ def test_the_committee_sets_rules(world: World) -> None:
     listed = world.ok("committee_staff", "GET", "/warnings/rules")
     assert [x["id"] for x in listed] == [r["id"], s["id"], o["id"]]
 
-    p = world.ok(
-        "committee_admin", "PATCH", f"/warnings/rules/{s['id']}", json={"rate_below": 0.7}
-    )
+    p = world.ok("committee_admin", "PATCH", f"/warnings/rules/{s['id']}", json={"rate_below": 0.7})
     assert (p["rate_below"], p["threshold"], p["days"]) == (0.7, 3, 30)
     off = world.ok(
         "committee_staff", "PATCH", f"/warnings/rules/{o['id']}", json={"is_active": False}
@@ -85,7 +83,10 @@ def test_bad_rules_and_edits_change_nothing(world: World) -> None:
     for body, code in (
         ({"kind": "overdue", "threshold": 0}, "validation_error"),
         ({"kind": "often", "threshold": 2}, "validation_error"),
-        ({"kind": "overdue", "threshold": 2, "department_id": world.college.id}, "not_a_department"),
+        (
+            {"kind": "overdue", "threshold": 2, "department_id": world.college.id},
+            "not_a_department",
+        ),
         ({"kind": "overdue", "threshold": 2, "department_id": 999_999}, "unknown_unit"),
         (
             {"kind": "volume", "threshold": 2, "days": 3, "category_id": 999_999},
@@ -154,9 +155,7 @@ def test_who_sees_which_warnings(
     assert [w["id"] for w in by_dept["items"]] == [theirs.id]
     paged = world.ok("committee_staff", "GET", "/warnings", params={"limit": 1})
     assert [w["id"] for w in paged["items"]] == [theirs.id]
-    rest = world.ok(
-        "committee_staff", "GET", "/warnings", params={"before": paged["next_cursor"]}
-    )
+    rest = world.ok("committee_staff", "GET", "/warnings", params={"before": paged["next_cursor"]})
     assert [w["id"] for w in rest["items"]] == [wid]
 
     for role in ("dept_lead_head", "dept_lead_staff"):

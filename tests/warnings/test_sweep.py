@@ -53,8 +53,7 @@ def test_volume_is_raised_once_at_the_threshold(
     )
     assert warnings_of(db, narrow["id"]) == []
     assert [
-        (e["warning_id"], e["rule_id"], e["kind"], e["department_id"])
-        for e in raised_events(db)
+        (e["warning_id"], e["rule_id"], e["kind"], e["department_id"]) for e in raised_events(db)
     ] == [(w.id, rule["id"], "volume", world.dept_lead.id)]
 
 
