@@ -107,6 +107,8 @@ class ProblemCode(StrEnum):
     upload_forbidden = "upload_forbidden"
     username_taken = "username_taken"
     validation_error = "validation_error"
+    warning_decided = "warning_decided"
+    warning_rule_fields = "warning_rule_fields"
 
 
 class ProblemBody(BaseModel):

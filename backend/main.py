@@ -30,6 +30,7 @@ from backend.sla.router import router as sla_router
 from backend.supervision.router import router as supervision_router
 from backend.tickets.router import router as tickets_router
 from backend.units.router import router as units_router
+from backend.warnings.router import router as warnings_router
 from backend.worker import registry
 
 log = logging.getLogger("huiyin")
@@ -142,6 +143,7 @@ def create_app(
     api.include_router(sla_router)
     api.include_router(supervision_router)
     api.include_router(notifications_router)
+    api.include_router(warnings_router)
     app.include_router(api)
 
     @app.api_route(

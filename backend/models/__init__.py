@@ -20,6 +20,7 @@ __all__ = [
     "AuthSession",
     "CalendarDay",
     "Category",
+    "ConcentrationWarning",
     "Extension",
     "IdempotencyRecord",
     "Notification",
@@ -38,6 +39,7 @@ __all__ = [
     "TicketReturn",
     "Unit",
     "User",
+    "WarningRule",
     "metadata",
     "table",
 ]
@@ -490,5 +492,6 @@ def table(model: type[SQLModel]) -> sa.Table:
     return t
 
 
-# Tables of their own module (issue 10 on), registered on the same metadata.
+# Tables of their own module (issue 10 on), registered on the same metadata when imported here.
 from backend.models.evaluation import AssignmentFact  # noqa: E402
+from backend.models.warnings import ConcentrationWarning, WarningRule  # noqa: E402

@@ -129,3 +129,17 @@ class FactRole(StrEnum):
     lead = "lead"
     assist = "assist"
     merged = "merged"  # the score of a ticket merged into one the department answered
+
+
+class WarningKind(StrEnum):
+    """What a concentration-warning rule counts (意见集中)."""
+
+    volume = "volume"  # N tickets led by one department (optionally one category) in D days
+    satisfaction = "satisfaction"  # a satisfaction rate below X over at least n scores in D days
+    overdue = "overdue"  # K overdue tickets of one department at once
+
+
+class WarningStatus(StrEnum):
+    open = "open"  # raised, waiting for the committee
+    interviewed = "interviewed"  # the committee held the talk (约谈) and recorded it
+    dismissed = "dismissed"  # the committee decided no talk is needed, with a reason

@@ -39,6 +39,8 @@ GROUP_OF: dict[str, NotificationGroup] = {
     ev.SupervisionAcknowledged.topic: _G.supervision,
     ev.SupervisionClosed.topic: _G.supervision,
     ev.SupervisionVoided.topic: _G.supervision,
+    # Not a ticket event: the warnings consumer (backend.warnings.handlers) makes these notices.
+    "warning.raised": _G.supervision,  # 意见集中预警, on the way to a talk (约谈)
     ev.Accepted.topic: _G.other,
     ev.ExtensionDecided.topic: _G.other,
     ev.Scored.topic: _G.other,

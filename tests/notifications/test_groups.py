@@ -12,6 +12,7 @@ from backend.events import contract as ev
 from backend.models import Notification
 from backend.notifications.groups import GROUP_OF, NotificationGroup
 from backend.notifications.handlers import EVENT_PREFIXES
+from backend.warnings.service import RAISED_TOPIC
 from tests.factories import World
 
 
@@ -20,7 +21,8 @@ def test_every_kind_the_backend_emits_has_its_place() -> None:
     # every topic of the event contract the notifications consumer takes.
     emitted = {t for t in ev.BY_TOPIC if t.startswith(EVENT_PREFIXES)}
     assert emitted == set(ev.BY_TOPIC), "a topic the notifications consumer never sees"
-    assert set(GROUP_OF) == emitted
+    # Besides the ticket events: the notices of the warnings consumer (issue 10).
+    assert set(GROUP_OF) == emitted | {RAISED_TOPIC}
     assert set(GROUP_OF.values()) == set(NotificationGroup)
 
 
@@ -41,6 +43,7 @@ EXPECTED = {
     "supervision.acknowledged": "supervision",
     "supervision.closed": "supervision",
     "supervision.voided": "supervision",
+    "warning.raised": "supervision",
     "ticket.accept": "other",
     "ticket.decide_extension": "other",
     "ticket.score": "other",

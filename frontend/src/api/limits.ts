@@ -395,6 +395,85 @@ export const bodyLimits = {
       "minLength": 8,
       "maxLength": 128
     }
+  },
+  "WarningDismiss": {
+    "reason": {
+      "required": true,
+      "minLength": 1,
+      "maxLength": 2000
+    }
+  },
+  "WarningInterview": {
+    "held_at": {
+      "required": true
+    },
+    "attendees": {
+      "required": true,
+      "minLength": 1,
+      "maxLength": 500
+    },
+    "notes": {
+      "required": true,
+      "minLength": 1,
+      "maxLength": 5000
+    }
+  },
+  "WarningRuleCreate": {
+    "name": {
+      "required": true,
+      "minLength": 1,
+      "maxLength": 100
+    },
+    "kind": {
+      "required": true
+    },
+    "department_id": {
+      "minimum": 1,
+      "maximum": 2147483647
+    },
+    "category_id": {
+      "minimum": 1,
+      "maximum": 2147483647
+    },
+    "threshold": {
+      "required": true,
+      "minimum": 1,
+      "maximum": 100000
+    },
+    "days": {
+      "minimum": 1,
+      "maximum": 366
+    },
+    "rate_below": {
+      "maximum": 1,
+      "exclusiveMinimum": 0
+    }
+  },
+  "WarningRuleUpdate": {
+    "name": {
+      "minLength": 1,
+      "maxLength": 100
+    },
+    "department_id": {
+      "minimum": 1,
+      "maximum": 2147483647
+    },
+    "category_id": {
+      "minimum": 1,
+      "maximum": 2147483647
+    },
+    "threshold": {
+      "minimum": 1,
+      "maximum": 100000
+    },
+    "days": {
+      "minimum": 1,
+      "maximum": 366
+    },
+    "rate_below": {
+      "maximum": 1,
+      "exclusiveMinimum": 0
+    }
   }
 } as const
 
@@ -606,6 +685,30 @@ export const paramLimits = {
   },
   "/api/v1/users/{user_id}": {
     "user_id": {
+      "minimum": 1,
+      "maximum": 2147483647
+    }
+  },
+  "/api/v1/warnings/rules/{rule_id}": {
+    "rule_id": {
+      "minimum": 1,
+      "maximum": 2147483647
+    }
+  },
+  "/api/v1/warnings/{warning_id}": {
+    "warning_id": {
+      "minimum": 1,
+      "maximum": 2147483647
+    }
+  },
+  "/api/v1/warnings/{warning_id}/dismiss": {
+    "warning_id": {
+      "minimum": 1,
+      "maximum": 2147483647
+    }
+  },
+  "/api/v1/warnings/{warning_id}/interview": {
+    "warning_id": {
       "minimum": 1,
       "maximum": 2147483647
     }

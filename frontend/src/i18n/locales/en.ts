@@ -617,6 +617,9 @@ const en: MessageSchema = {
     invalid_state: 'The ticket’s state does not allow this. Refresh and try again.',
     stale_version: 'Someone else changed this ticket. Refresh and try again.',
     validation_error: 'Some input is invalid. Check it and try again.',
+    warning_decided: 'This warning was already decided (interviewed or dismissed).',
+    warning_rule_fields:
+      'These fields do not fit the rule kind: volume takes days (and optionally a category), satisfaction days and a rate, overdue neither.',
     rate_limited: 'Too many requests. Try again later.',
     throttled: 'Too many requests. Try again later.',
     file_too_large: 'The file is too large.',
