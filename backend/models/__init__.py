@@ -487,3 +487,9 @@ def table(model: type[SQLModel]) -> sa.Table:
     t = model.__table__  # type: ignore[attr-defined]
     assert isinstance(t, sa.Table)
     return t
+
+
+# Tables kept in modules of their own (issue 10 on): imported here so they join the metadata.
+from backend.models.exclusions import Exclusion  # noqa: E402
+
+__all__ += ["Exclusion"]

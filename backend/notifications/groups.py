@@ -39,6 +39,7 @@ GROUP_OF: dict[str, NotificationGroup] = {
     ev.SupervisionAcknowledged.topic: _G.supervision,
     ev.SupervisionClosed.topic: _G.supervision,
     ev.SupervisionVoided.topic: _G.supervision,
+    ev.ExclusionRequested.topic: _G.todo,  # the committee decides the 核减 request
     ev.Accepted.topic: _G.other,
     ev.ExtensionDecided.topic: _G.other,
     ev.Scored.topic: _G.other,
@@ -50,6 +51,7 @@ GROUP_OF: dict[str, NotificationGroup] = {
     ev.Withdrawn.topic: _G.other,
     ev.ReturnJudged.topic: _G.other,
     ev.AttachmentAdded.topic: _G.other,
+    ev.ExclusionDecided.topic: _G.other,
 }
 
 

@@ -41,6 +41,8 @@ EXPECTED = {
     "supervision.acknowledged": "supervision",
     "supervision.closed": "supervision",
     "supervision.voided": "supervision",
+    "exclusion.requested": "todo",  # the committee decides the 核减 request
+    "exclusion.decided": "other",
     "ticket.accept": "other",
     "ticket.decide_extension": "other",
     "ticket.score": "other",
