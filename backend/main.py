@@ -24,6 +24,7 @@ from backend.core.headers import SecurityHeaders, install_docs
 from backend.db import get_engine, make_engine, open_session
 from backend.deps import DbGate
 from backend.errors import ProblemCode, install_handlers, problem_openapi, problem_response
+from backend.exclusions.router import router as exclusions_router
 from backend.notifications.router import router as notifications_router
 from backend.public.router import router as public_router
 from backend.sla.router import router as sla_router
@@ -144,6 +145,7 @@ def create_app(
     api.include_router(supervision_router)
     api.include_router(notifications_router)
     api.include_router(warnings_router)
+    api.include_router(exclusions_router)
     app.include_router(api)
 
     @app.api_route(

@@ -298,6 +298,33 @@ class SupervisionVoided(Details):
     reason: VoidReason
 
 
+# --- 核减 (exclusions) ------------------------------------------------------------------------
+# No timeline row: an exclusion is about the department's rates, not the ticket's handling, and
+# its reason is read on /exclusions by the committee and that department only. The reason kind
+# stays out of the payload too (like a return's reason code, it is between the two of them).
+
+
+class ExclusionRequested(Details):
+    """A department asks to leave the ticket out of its rates; the committee decides."""
+
+    topic = "exclusion.requested"
+    action = None
+    exclusion_id: int
+    department_id: int
+
+
+class ExclusionDecided(Details):
+    """The committee approved or rejected a request, or excluded the ticket itself
+    (``direct``: approved, with no request before it)."""
+
+    topic = "exclusion.decided"
+    action = None
+    exclusion_id: int
+    department_id: int
+    approved: bool
+    direct: bool = False
+
+
 def _all_details() -> list[type[Details]]:
     out: list[type[Details]] = []
     todo = list(Details.__subclasses__())

@@ -1,10 +1,10 @@
 """Who hears about an event, and what they read.
 
 The worker calls :func:`fan_out` (the ``notifications`` consumer) for every ``ticket.*``,
-``sla.*`` and ``supervision.*`` event in the transaction that marks its delivery made: the
-notifications and their ``mail.send`` events appear together with that mark, or not at all.
-Each event is read as its typed payload (``backend.events.contract``): what a notice says comes
-from there, never from guessed keys.
+``sla.*``, ``supervision.*`` and ``exclusion.*`` event in the transaction that marks its
+delivery made: the notifications and their ``mail.send`` events appear together with that mark,
+or not at all. Each event is read as its typed payload (``backend.events.contract``): what a
+notice says comes from there, never from guessed keys.
 
 Texts never name the person who raised a ticket: a department must not learn who raised an
 anonymous one, and the committee reads names on the ticket itself.
@@ -312,4 +312,24 @@ def audiences(session: Session, settings: Settings, event: Event) -> list[Audien
                     department(session, [dept]),
                 )
             ]
+        case ev.ExclusionRequested(department_id=dept):
+            unit = session.get(Unit, dept)
+            who = unit.name if unit is not None else "责任部门"
+            return [
+                a(
+                    "核减申请待审核",
+                    f"{who}申请将该工单从其考核统计中核减，请审核。",
+                    committee(session),
+                )
+            ]
+        case ev.ExclusionDecided(department_id=dept, approved=approved, direct=direct):
+            if direct:
+                label, body = "工单已核减", "机关党委已将该工单从贵单位的考核统计中核减。"
+            elif approved:
+                label = "核减申请已批准"
+                body = "机关党委已批准贵单位的核减申请，该工单不再计入贵单位的考核指标。"
+            else:
+                label = "核减申请未批准"
+                body = "机关党委未批准贵单位的核减申请，理由请登录查看。"
+            return [a(label, body, department(session, [dept]))]
     return []

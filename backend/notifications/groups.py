@@ -41,6 +41,7 @@ GROUP_OF: dict[str, NotificationGroup] = {
     ev.SupervisionVoided.topic: _G.supervision,
     # Not a ticket event: the warnings consumer (backend.warnings.handlers) makes these notices.
     "warning.raised": _G.supervision,  # 意见集中预警, on the way to a talk (约谈)
+    ev.ExclusionRequested.topic: _G.todo,  # the committee decides the 核减 request
     ev.Accepted.topic: _G.other,
     ev.ExtensionDecided.topic: _G.other,
     ev.Scored.topic: _G.other,
@@ -52,6 +53,7 @@ GROUP_OF: dict[str, NotificationGroup] = {
     ev.Withdrawn.topic: _G.other,
     ev.ReturnJudged.topic: _G.other,
     ev.AttachmentAdded.topic: _G.other,
+    ev.ExclusionDecided.topic: _G.other,
 }
 
 

@@ -11,7 +11,7 @@ from backend.notifications.fanout import audiences
 from backend.notifications.service import notify
 from backend.worker.registry import Delivery, register_consumer
 
-EVENT_PREFIXES = ("ticket.", "sla.", "supervision.")
+EVENT_PREFIXES = ("ticket.", "sla.", "supervision.", "exclusion.")
 
 
 def fan_out(session: Session, message: OutboxMessage, delivery: Delivery) -> None:

@@ -41,6 +41,7 @@ from backend.config import Settings
 from backend.db import make_engine, session_scope
 from backend.models import OutboxMessage, SupervisionOrder, Ticket, TicketDepartment, TicketEvent
 from backend.models.enums import Role, UnitKind
+from backend.models.exclusions import Exclusion
 from tests import pg_probe
 from tests.conftest import BACKEND, TEST_SECRET, create_pg_database, drop_pg_database, pg_url
 from tests.factories import PASSWORD, committee_unit, create_category, create_unit, create_user
@@ -485,3 +486,28 @@ def test_a_return_racing_new_orders_leaves_no_live_order(deployment: Deployment)
             )
         ).scalar_one()
     assert [tuple(o) for o in orders] == [("void", returned)] * len(raised)
+
+
+def test_twenty_simultaneous_exclusions_leave_one(deployment: Deployment) -> None:
+    """The committee excludes one ticket for its lead department twenty times at once: one
+    exclusion stands (the database's partial unique index holds the rule even when the
+    requests' own checks all pass), the others are told it exists, and one event is written."""
+    d = deployment
+    tid = d.dispatched_ticket()["id"]
+    body = {"ticket_id": tid, "reason_kind": "duplicate", "reason": "并发核减"}
+    responses = d.race("committee", "/exclusions", json_for=lambda _i: body)
+    statuses = Counter(r.status_code for r in responses)
+    assert statuses == {201: 1, 409: RACERS - 1}, [r.text for r in responses]
+    assert {r.json()["code"] for r in responses if r.status_code == 409} == {"exclusion_exists"}
+    with Session(d.engine) as s:
+        stored = s.execute(
+            sa.select(col(Exclusion.status)).where(col(Exclusion.ticket_id) == tid)
+        ).all()
+        events = s.execute(
+            sa.select(sa.func.count())
+            .select_from(OutboxMessage)
+            .where(col(OutboxMessage.topic) == "exclusion.decided")
+        ).scalar_one()
+    assert [tuple(r) for r in stored] == [("approved",)]
+    # The only exclusion test on this deployment's database: its one event.
+    assert events == 1

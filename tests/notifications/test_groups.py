@@ -44,6 +44,8 @@ EXPECTED = {
     "supervision.closed": "supervision",
     "supervision.voided": "supervision",
     "warning.raised": "supervision",
+    "exclusion.requested": "todo",  # the committee decides the 核减 request
+    "exclusion.decided": "other",
     "ticket.accept": "other",
     "ticket.decide_extension": "other",
     "ticket.score": "other",

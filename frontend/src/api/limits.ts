@@ -66,6 +66,33 @@ export const bodyLimits = {
       "maxLength": 2000
     }
   },
+  "ExclusionCreate": {
+    "ticket_id": {
+      "required": true,
+      "minimum": 1,
+      "maximum": 2147483647
+    },
+    "department_id": {
+      "minimum": 1,
+      "maximum": 2147483647
+    },
+    "reason_kind": {
+      "required": true
+    },
+    "reason": {
+      "required": true,
+      "minLength": 1,
+      "maxLength": 2000
+    }
+  },
+  "ExclusionDecision": {
+    "approved": {
+      "required": true
+    },
+    "note": {
+      "maxLength": 2000
+    }
+  },
   "ExtensionBody": {
     "days": {
       "required": true,
@@ -481,6 +508,18 @@ export const bodyLimits = {
 export const paramLimits = {
   "/api/v1/categories/{category_id}": {
     "category_id": {
+      "minimum": 1,
+      "maximum": 2147483647
+    }
+  },
+  "/api/v1/exclusions/{exclusion_id}": {
+    "exclusion_id": {
+      "minimum": 1,
+      "maximum": 2147483647
+    }
+  },
+  "/api/v1/exclusions/{exclusion_id}/decision": {
+    "exclusion_id": {
       "minimum": 1,
       "maximum": 2147483647
     }

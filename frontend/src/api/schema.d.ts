@@ -1230,6 +1230,68 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/exclusions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Exclusions
+         * @description Newest first. The committee sees every exclusion, a department its own; colleges none.
+         */
+        get: operations["list_exclusions"];
+        put?: never;
+        /**
+         * Create Exclusion
+         * @description A department head asks to leave a ticket the department leads or led out of its rates
+         *     (pending); the committee excludes directly (approved at once).
+         */
+        post: operations["create_exclusion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exclusions/{exclusion_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Exclusion */
+        get: operations["get_exclusion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exclusions/{exclusion_id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decide Exclusion
+         * @description The committee approves or rejects a pending request, once.
+         */
+        post: operations["decide_exclusion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1407,6 +1469,76 @@ export interface components {
              */
             created_at: string;
         };
+        /** ExclusionCreate */
+        ExclusionCreate: {
+            /** Ticket Id */
+            ticket_id: number;
+            /**
+             * Department Id
+             * @description The department whose rates the ticket leaves. A department asks for itself (omit it, or give its own id); the committee names the department, by default the ticket's lead department.
+             */
+            department_id?: number | null;
+            reason_kind: components["schemas"]["ExclusionReason"];
+            /** Reason */
+            reason: string;
+        };
+        /** ExclusionDecision */
+        ExclusionDecision: {
+            /** Approved */
+            approved: boolean;
+            /** Note */
+            note?: string | null;
+        };
+        /** ExclusionOut */
+        ExclusionOut: {
+            /** Id */
+            id: number;
+            ticket: components["schemas"]["TicketRef"];
+            department: components["schemas"]["UnitBrief"];
+            reason_kind: components["schemas"]["ExclusionReason"];
+            /** Reason */
+            reason: string;
+            status: components["schemas"]["ExclusionStatus"];
+            /**
+             * Direct
+             * @description Excluded by the committee itself, without a request.
+             */
+            direct: boolean;
+            /** @description Who asked (the department head), or who excluded directly. */
+            requested_by: components["schemas"]["UserBrief"] | null;
+            decided_by: components["schemas"]["UserBrief"] | null;
+            /** Decided At */
+            decided_at: string | null;
+            /** Decision Note */
+            decision_note: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Allowed Actions */
+            allowed_actions: string[];
+        };
+        /** ExclusionPage */
+        ExclusionPage: {
+            /** Items */
+            items: components["schemas"]["ExclusionOut"][];
+            /**
+             * Total
+             * @description How many exclusions match the filters on all pages.
+             */
+            total: number;
+        };
+        /**
+         * ExclusionReason
+         * @enum {string}
+         */
+        ExclusionReason: "malicious" | "duplicate" | "outside_remit" | "other";
+        /**
+         * ExclusionStatus
+         * @enum {string}
+         */
+        ExclusionStatus: "pending" | "approved" | "rejected";
         /** ExtensionBody */
         ExtensionBody: {
             /** Days */
@@ -1663,7 +1795,7 @@ export interface components {
          *     generated types carry it and its tests can demand a translation of each one.
          * @enum {string}
          */
-        ProblemCode: "account_disabled" | "action_forbidden" | "admin_outside_committee" | "admin_required" | "anonymous_on_behalf" | "bad_channel" | "bad_cursor" | "bad_file_type" | "bad_range" | "busy" | "cannot_demote_self" | "cannot_submit" | "category_exists" | "committee_exists" | "committee_only_fields" | "committee_required" | "concurrent_update" | "deadline_in_past" | "empty_file" | "extension_decided" | "extension_limit" | "extension_pending" | "extension_too_long" | "file_too_large" | "file_type_mismatch" | "forbidden" | "http_error" | "idempotency_in_progress" | "idempotency_key_reused" | "internal_error" | "invalid_credentials" | "invalid_refresh_token" | "invalid_state" | "lead_also_assisting" | "login_throttled" | "merge_cycle" | "merge_into_self" | "method_not_allowed" | "naive_datetime" | "not_a_college" | "not_a_department" | "not_a_handler" | "not_an_image" | "not_authenticated" | "not_found" | "not_ready" | "not_with_department" | "office_hours_order" | "office_hours_span" | "on_behalf_fields" | "page_with_cursor" | "person_required" | "photo_too_late" | "policy_exists" | "primary_not_open" | "rate_limited" | "return_judged" | "root_not_revisited" | "scope_required" | "scoring_window_open" | "scoring_window_over" | "stale_version" | "supervision_open" | "throttled" | "ticket_not_answered" | "too_large" | "too_many_attachments" | "too_many_photos" | "unit_exists" | "unknown_category" | "unknown_primary" | "unknown_ticket" | "unknown_tracking_code" | "unknown_unit" | "unsupported_media_type" | "upload_forbidden" | "username_taken" | "validation_error" | "warning_decided" | "warning_rule_fields";
+        ProblemCode: "account_disabled" | "action_forbidden" | "admin_outside_committee" | "admin_required" | "anonymous_on_behalf" | "bad_channel" | "bad_cursor" | "bad_file_type" | "bad_range" | "busy" | "cannot_demote_self" | "cannot_submit" | "category_exists" | "committee_exists" | "committee_only_fields" | "committee_required" | "concurrent_update" | "deadline_in_past" | "empty_file" | "exclusion_decided" | "exclusion_exists" | "exclusion_not_lead" | "extension_decided" | "extension_limit" | "extension_pending" | "extension_too_long" | "file_too_large" | "file_type_mismatch" | "forbidden" | "http_error" | "idempotency_in_progress" | "idempotency_key_reused" | "internal_error" | "invalid_credentials" | "invalid_refresh_token" | "invalid_state" | "lead_also_assisting" | "login_throttled" | "merge_cycle" | "merge_into_self" | "method_not_allowed" | "naive_datetime" | "not_a_college" | "not_a_department" | "not_a_handler" | "not_an_image" | "not_authenticated" | "not_found" | "not_ready" | "not_with_department" | "office_hours_order" | "office_hours_span" | "on_behalf_fields" | "page_with_cursor" | "person_required" | "photo_too_late" | "policy_exists" | "primary_not_open" | "rate_limited" | "return_judged" | "root_not_revisited" | "scope_required" | "scoring_window_open" | "scoring_window_over" | "stale_version" | "supervision_open" | "throttled" | "ticket_not_answered" | "too_large" | "too_many_attachments" | "too_many_photos" | "unit_exists" | "unknown_category" | "unknown_primary" | "unknown_ticket" | "unknown_tracking_code" | "unknown_unit" | "unsupported_media_type" | "upload_forbidden" | "username_taken" | "validation_error" | "warning_decided" | "warning_rule_fields";
         /** PublicPhoto */
         PublicPhoto: {
             /** Id */
@@ -11567,6 +11699,465 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WarningOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    list_exclusions: {
+        parameters: {
+            query?: {
+                department_id?: number | null;
+                status?: components["schemas"]["ExclusionStatus"] | null;
+                ticket_id?: number | null;
+                /** @description Numbered pages, from 1. */
+                page?: number;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExclusionPage"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    create_exclusion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExclusionCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExclusionOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    get_exclusion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                exclusion_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExclusionOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    decide_exclusion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                exclusion_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExclusionDecision"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExclusionOut"];
                 };
             };
             /** @description Bad Request */
