@@ -112,6 +112,7 @@ class ProblemCode(StrEnum):
     validation_error = "validation_error"
     warning_decided = "warning_decided"
     warning_rule_fields = "warning_rule_fields"
+    weights_sum_zero = "weights_sum_zero"
 
 
 class ProblemBody(BaseModel):

@@ -32,6 +32,7 @@ from backend.supervision.router import router as supervision_router
 from backend.tickets.router import router as tickets_router
 from backend.units.router import router as units_router
 from backend.warnings.router import router as warnings_router
+from backend.stats.router import router as stats_router
 from backend.worker import registry
 
 log = logging.getLogger("huiyin")
@@ -146,6 +147,7 @@ def create_app(
     api.include_router(notifications_router)
     api.include_router(warnings_router)
     api.include_router(exclusions_router)
+    api.include_router(stats_router)
     app.include_router(api)
 
     @app.api_route(

@@ -495,6 +495,7 @@ def table(model: type[SQLModel]) -> sa.Table:
 # Tables of their own module (issue 10 on), registered on the same metadata when imported here.
 from backend.models.evaluation import AssignmentFact  # noqa: E402
 from backend.models.exclusions import Exclusion  # noqa: E402
+from backend.models.stats import StatsWeights  # noqa: E402
 from backend.models.warnings import ConcentrationWarning, WarningRule  # noqa: E402
 
-__all__ += ["Exclusion"]
+__all__ += ["Exclusion", "StatsWeights"]

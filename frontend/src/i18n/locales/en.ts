@@ -618,6 +618,7 @@ const en: MessageSchema = {
     stale_version: 'Someone else changed this ticket. Refresh and try again.',
     validation_error: 'Some input is invalid. Check it and try again.',
     warning_decided: 'This warning was already decided (interviewed or dismissed).',
+    weights_sum_zero: 'At least one weight must be above 0.',
     warning_rule_fields:
       'These fields do not fit the rule kind: volume takes days (and optionally a category), satisfaction days and a rate, overdue neither.',
     rate_limited: 'Too many requests. Try again later.',

@@ -618,6 +618,7 @@ const zhCN = {
     stale_version: '工单已被他人更新，请刷新后重试。',
     validation_error: '提交的内容有误，请检查后重试。',
     warning_decided: '该预警已处理（已约谈或已撤销），不能再次处理。',
+    weights_sum_zero: '权重不能全部为 0。',
     warning_rule_fields: '规则字段与类型不符：数量预警需填写天数（可选类别），满意率预警需填写天数和满意率，超期预警两者都不填。',
     rate_limited: '操作过于频繁，请稍后再试。',
     throttled: '操作过于频繁，请稍后再试。',
