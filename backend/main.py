@@ -28,11 +28,11 @@ from backend.exclusions.router import router as exclusions_router
 from backend.notifications.router import router as notifications_router
 from backend.public.router import router as public_router
 from backend.sla.router import router as sla_router
+from backend.stats.router import router as stats_router
 from backend.supervision.router import router as supervision_router
 from backend.tickets.router import router as tickets_router
 from backend.units.router import router as units_router
 from backend.warnings.router import router as warnings_router
-from backend.stats.router import router as stats_router
 from backend.worker import registry
 
 log = logging.getLogger("huiyin")

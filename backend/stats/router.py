@@ -15,8 +15,7 @@ from backend.stats import permissions, service
 from backend.stats.schemas import DepartmentStatsPage, WeightsIn, WeightsOut
 
 _problems: dict[int | str, dict[str, Any]] = {
-    s: {"model": ProblemBody, "content": {"application/problem+json": {}}}
-    for s in (401, 403, 422)
+    s: {"model": ProblemBody, "content": {"application/problem+json": {}}} for s in (401, 403, 422)
 }
 router = APIRouter(prefix="/stats", tags=["stats"], responses=_problems)
 
@@ -33,8 +32,10 @@ def department_stats(
     now: Now,
     start: Annotated[
         Day | None,
-        Query(alias="from", description="First day, inclusive (office time zone); "
-              "default the first of this month."),
+        Query(
+            alias="from",
+            description="First day, inclusive (office time zone); default the first of this month.",
+        ),
     ] = None,
     end: Annotated[
         Day | None,
@@ -47,9 +48,7 @@ def department_stats(
     today = _today(now, settings.timezone)
     end_day = end or today
     start_day = start or end_day.replace(day=1)
-    return service.department_stats(
-        session, caller, settings.timezone, start_day, end_day, now
-    )
+    return service.department_stats(session, caller, settings.timezone, start_day, end_day, now)
 
 
 @router.get("/weights", response_model=WeightsOut)

@@ -49,10 +49,14 @@ MAX_DAYS = 366
 
 FORMULAS: dict[str, str] = {
     "response": "响应率 = 按时签收或退回的派单数 ÷ 派单数（按派单时间计入期间，仅主办）",
-    "on_time": "按时办结率 = 在（延期后）答复时限内答复的件数 ÷ 答复时限在期间内且已答复或已超时的件数"
-    "（超时未答复计为超时；已退回的轮次不计；仅主办）",
+    "on_time": (
+        "按时办结率 = 在（延期后）答复时限内答复的件数 ÷ 答复时限在期间内且已答复或已超时的件数"
+        "（超时未答复计为超时；已退回的轮次不计；仅主办）"
+    ),
     "resolution": "解决率 = 回访结果为“已解决”的件数 ÷ 回访件数（按回访时间计入期间，仅主办）",
-    "satisfaction": "满意率 = 综合评分 4 分及以上的件数 ÷ 评分件数（按评分时间计入期间，含被合并工单）",
+    "satisfaction": (
+        "满意率 = 综合评分 4 分及以上的件数 ÷ 评分件数（按评分时间计入期间，含被合并工单）"
+    ),
     "scores": "各维度均分 = 期间内评分的算术平均（含被合并工单）",
     "returns": "退回数 = 期间内的退回次数；不合理退回数 = 其中被认定为不合理的次数",
     "reopens": "重办数 = 期间内被重新办理的次数",
@@ -179,9 +183,9 @@ def department_stats(
             _count(due).label("due"),
             _count(sa.and_(due, _f.c.replied_at <= _f.c.reply_due_at)).label("on_time"),
             _count(revisited).label("revisits"),
-            _count(
-                sa.and_(revisited, _f.c.revisit_outcome == RevisitOutcome.resolved.value)
-            ).label("resolved"),
+            _count(sa.and_(revisited, _f.c.revisit_outcome == RevisitOutcome.resolved.value)).label(
+                "resolved"
+            ),
             _count(scored).label("scores"),
             _count(sa.and_(scored, _f.c.satisfied.is_(True))).label("satisfied"),
             score_mean(_f.c.score_efficiency).label("efficiency"),
@@ -261,7 +265,9 @@ def department_stats(
 
 def _rank(items: list[DepartmentStats]) -> None:
     """Competition ranking (1, 2, 2, 4) by composite, highest first; null composite unranked."""
-    ranked = sorted((i for i in items if i.composite is not None), key=lambda i: -(i.composite or 0))
+    ranked = sorted(
+        (i for i in items if i.composite is not None), key=lambda i: -(i.composite or 0)
+    )
     for pos, item in enumerate(ranked):
         prev = ranked[pos - 1] if pos else None
         item.rank = prev.rank if prev is not None and prev.composite == item.composite else pos + 1

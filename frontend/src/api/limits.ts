@@ -501,6 +501,28 @@ export const bodyLimits = {
       "maximum": 1,
       "exclusiveMinimum": 0
     }
+  },
+  "WeightsIn": {
+    "response": {
+      "required": true,
+      "minimum": 0,
+      "maximum": 1000
+    },
+    "on_time": {
+      "required": true,
+      "minimum": 0,
+      "maximum": 1000
+    },
+    "resolution": {
+      "required": true,
+      "minimum": 0,
+      "maximum": 1000
+    },
+    "satisfaction": {
+      "required": true,
+      "minimum": 0,
+      "maximum": 1000
+    }
   }
 } as const
 

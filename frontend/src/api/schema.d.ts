@@ -1292,6 +1292,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stats/departments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Department Stats
+         * @description Each department's rates in a period, each measure counted by the date of its own event.
+         *     The committee sees every department; a department its own row, ranked among all; colleges
+         *     none (403, like the exclusions list).
+         */
+        get: operations["department_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/weights": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Weights
+         * @description The weights of the composite (the defaults until an admin sets them).
+         */
+        get: operations["get_weights"];
+        /**
+         * Put Weights
+         * @description Committee admins only. Each weight ≥ 0 and at least one above 0.
+         */
+        put: operations["put_weights"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1429,6 +1475,70 @@ export interface components {
         CloseBody: {
             /** Note */
             note?: string | null;
+        };
+        /** DepartmentStats */
+        DepartmentStats: {
+            department: components["schemas"]["UnitBrief"];
+            /** @description Dispatches signed for or returned by the accept deadline. */
+            response: components["schemas"]["Rate"];
+            /** @description Replies by the (extended) reply deadline. */
+            on_time: components["schemas"]["Rate"];
+            /** @description Revisits found resolved. */
+            resolution: components["schemas"]["Rate"];
+            /** @description Scores of 4 or 5 overall (merged tickets included). */
+            satisfaction: components["schemas"]["Rate"];
+            scores: components["schemas"]["ScoreMeans"];
+            /** Returns */
+            returns: number;
+            /** Unreasonable Returns */
+            unreasonable_returns: number;
+            /** Reopens */
+            reopens: number;
+            /**
+             * Excluded
+             * @description Tickets of the period left out by an approved exclusion.
+             */
+            excluded: number;
+            /**
+             * Composite
+             * @description Weighted mean of the rates that have a denominator; null when none has.
+             */
+            composite: number | null;
+            /**
+             * Composite Ignored
+             * @description Measures left out of the composite because nothing counted.
+             */
+            composite_ignored: string[];
+            /**
+             * Rank
+             * @description Rank by composite among all departments (ties share a rank; null unranked).
+             */
+            rank: number | null;
+        };
+        /** DepartmentStatsPage */
+        DepartmentStatsPage: {
+            /**
+             * Date From
+             * Format: date
+             */
+            date_from: string;
+            /**
+             * Date To
+             * Format: date
+             */
+            date_to: string;
+            /** Timezone */
+            timezone: string;
+            weights: components["schemas"]["Weights"];
+            /**
+             * Formulas
+             * @description Each measure's formula in words (zh-CN).
+             */
+            formulas: {
+                [key: string]: string;
+            };
+            /** Items */
+            items: components["schemas"]["DepartmentStats"][];
         };
         /** DispatchBody */
         DispatchBody: {
@@ -1795,7 +1905,7 @@ export interface components {
          *     generated types carry it and its tests can demand a translation of each one.
          * @enum {string}
          */
-        ProblemCode: "account_disabled" | "action_forbidden" | "admin_outside_committee" | "admin_required" | "anonymous_on_behalf" | "bad_channel" | "bad_cursor" | "bad_file_type" | "bad_range" | "busy" | "cannot_demote_self" | "cannot_submit" | "category_exists" | "committee_exists" | "committee_only_fields" | "committee_required" | "concurrent_update" | "deadline_in_past" | "empty_file" | "exclusion_decided" | "exclusion_exists" | "exclusion_not_lead" | "extension_decided" | "extension_limit" | "extension_pending" | "extension_too_long" | "file_too_large" | "file_type_mismatch" | "forbidden" | "http_error" | "idempotency_in_progress" | "idempotency_key_reused" | "internal_error" | "invalid_credentials" | "invalid_refresh_token" | "invalid_state" | "lead_also_assisting" | "login_throttled" | "merge_cycle" | "merge_into_self" | "method_not_allowed" | "naive_datetime" | "not_a_college" | "not_a_department" | "not_a_handler" | "not_an_image" | "not_authenticated" | "not_found" | "not_ready" | "not_with_department" | "office_hours_order" | "office_hours_span" | "on_behalf_fields" | "page_with_cursor" | "person_required" | "photo_too_late" | "policy_exists" | "primary_not_open" | "rate_limited" | "return_judged" | "root_not_revisited" | "scope_required" | "scoring_window_open" | "scoring_window_over" | "stale_version" | "supervision_open" | "throttled" | "ticket_not_answered" | "too_large" | "too_many_attachments" | "too_many_photos" | "unit_exists" | "unknown_category" | "unknown_primary" | "unknown_ticket" | "unknown_tracking_code" | "unknown_unit" | "unsupported_media_type" | "upload_forbidden" | "username_taken" | "validation_error" | "warning_decided" | "warning_rule_fields";
+        ProblemCode: "account_disabled" | "action_forbidden" | "admin_outside_committee" | "admin_required" | "anonymous_on_behalf" | "bad_channel" | "bad_cursor" | "bad_file_type" | "bad_range" | "busy" | "cannot_demote_self" | "cannot_submit" | "category_exists" | "committee_exists" | "committee_only_fields" | "committee_required" | "concurrent_update" | "deadline_in_past" | "empty_file" | "exclusion_decided" | "exclusion_exists" | "exclusion_not_lead" | "extension_decided" | "extension_limit" | "extension_pending" | "extension_too_long" | "file_too_large" | "file_type_mismatch" | "forbidden" | "http_error" | "idempotency_in_progress" | "idempotency_key_reused" | "internal_error" | "invalid_credentials" | "invalid_refresh_token" | "invalid_state" | "lead_also_assisting" | "login_throttled" | "merge_cycle" | "merge_into_self" | "method_not_allowed" | "naive_datetime" | "not_a_college" | "not_a_department" | "not_a_handler" | "not_an_image" | "not_authenticated" | "not_found" | "not_ready" | "not_with_department" | "office_hours_order" | "office_hours_span" | "on_behalf_fields" | "page_with_cursor" | "person_required" | "photo_too_late" | "policy_exists" | "primary_not_open" | "rate_limited" | "return_judged" | "root_not_revisited" | "scope_required" | "scoring_window_open" | "scoring_window_over" | "stale_version" | "supervision_open" | "throttled" | "ticket_not_answered" | "too_large" | "too_many_attachments" | "too_many_photos" | "unit_exists" | "unknown_category" | "unknown_primary" | "unknown_ticket" | "unknown_tracking_code" | "unknown_unit" | "unsupported_media_type" | "upload_forbidden" | "username_taken" | "validation_error" | "warning_decided" | "warning_rule_fields" | "weights_sum_zero";
         /** PublicPhoto */
         PublicPhoto: {
             /** Id */
@@ -1917,6 +2027,18 @@ export interface components {
              */
             created_at: string;
         };
+        /**
+         * Rate
+         * @description A rate with the counts it is made of; null when nothing counted (denominator 0).
+         */
+        Rate: {
+            /** Rate */
+            rate: number | null;
+            /** Numerator */
+            numerator: number;
+            /** Denominator */
+            denominator: number;
+        };
         /** RefreshRequest */
         RefreshRequest: {
             /** Refresh Token */
@@ -2032,6 +2154,20 @@ export interface components {
             effect: number;
             /** Comment */
             comment?: string | null;
+        };
+        /**
+         * ScoreMeans
+         * @description Means of the scores given in the period (1–5), null when none was given.
+         */
+        ScoreMeans: {
+            /** Efficiency */
+            efficiency: number | null;
+            /** Handling */
+            handling: number | null;
+            /** Effect */
+            effect: number | null;
+            /** Overall */
+            overall: number | null;
         };
         /** ScoreOut */
         ScoreOut: {
@@ -2928,6 +3064,44 @@ export interface components {
          * @enum {string}
          */
         WarningStatus: "open" | "interviewed" | "dismissed";
+        /** Weights */
+        Weights: {
+            /** Response */
+            response: number;
+            /** On Time */
+            on_time: number;
+            /** Resolution */
+            resolution: number;
+            /** Satisfaction */
+            satisfaction: number;
+        };
+        /** WeightsIn */
+        WeightsIn: {
+            /** Response */
+            response: number;
+            /** On Time */
+            on_time: number;
+            /** Resolution */
+            resolution: number;
+            /** Satisfaction */
+            satisfaction: number;
+        };
+        /** WeightsOut */
+        WeightsOut: {
+            /** Response */
+            response: number;
+            /** On Time */
+            on_time: number;
+            /** Resolution */
+            resolution: number;
+            /** Satisfaction */
+            satisfaction: number;
+            /**
+             * Updated At
+             * @description Null while the defaults apply.
+             */
+            updated_at: string | null;
+        };
         /** WorkdayInfo */
         WorkdayInfo: {
             /**
@@ -12158,6 +12332,345 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ExclusionOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    department_stats: {
+        parameters: {
+            query?: {
+                /** @description First day, inclusive (office time zone); default the first of this month. */
+                from?: string | null;
+                /** @description Last day, inclusive; default today. At most 366 days. */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DepartmentStatsPage"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    get_weights: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WeightsOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    put_weights: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WeightsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WeightsOut"];
                 };
             };
             /** @description Bad Request */
