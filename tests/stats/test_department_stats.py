@@ -282,3 +282,22 @@ def test_weights_are_admin_only_and_validated(world: World, clock: FrozenClock) 
         "satisfaction",
         "composite",
     }
+
+
+def test_a_late_acceptance_misses_response_and_a_returned_round_has_no_reply_due(
+    world: World, clock: FrozenClock
+) -> None:
+    late = dispatch(world, world.submit()["id"])
+    returned = dispatch(world, world.submit()["id"])
+    world.ok("dept_lead_staff", "POST", f"/tickets/{returned['id']}/return", json=RETURN_BODY)
+    advance_to(world, clock, at(late["accept_due_at"]) + timedelta(minutes=1))
+    world.ok("dept_lead_staff", "POST", f"/tickets/{late['id']}/accept")
+    advance_to(world, clock, at(returned["reply_due_at"]) + timedelta(minutes=1))
+    assert at(returned["reply_due_at"]) < at("2026-03-31T16:00:00Z")
+    lead = stats(world)[world.dept_lead.id]  # type: ignore[index]
+    # Signed after its deadline: 0; returned in time: 1 — of 2 dispatches.
+    assert rate(lead, "response") == (1, 2)
+    # The late ticket's deadline passed without a reply (late); the returned round is not due.
+    assert rate(lead, "on_time") == (0, 1)
+    assert lead["returns"] == 1
+    assert lead["unreasonable_returns"] == 0
