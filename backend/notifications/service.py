@@ -14,6 +14,7 @@ from sqlmodel import col
 from backend.auth.subject import Subject
 from backend.config import Settings
 from backend.core.inputs import id_in_range
+from backend.core.paging import newest_first
 from backend.errors import ProblemCode, invalid, not_found
 from backend.mail import templates
 from backend.mail.handlers import queue_mail
@@ -158,15 +159,11 @@ def list_notifications(
         q = q.where(col(Notification.read_at).is_(None))
     elif unread is False:
         q = q.where(col(Notification.read_at).is_not(None))
-    if cursor:
-        q = q.where(col(Notification.id) < _decode_cursor(cursor))
-    rows = list(session.execute(q.order_by(col(Notification.id).desc()).limit(limit + 1)).scalars())
-    more = len(rows) > limit
-    rows = rows[:limit]
-    last = rows[-1].id if rows else None
+    before = _decode_cursor(cursor) if cursor else None
+    rows, last = newest_first(session, q, col(Notification.id), before, limit)
     return NotificationPage(
         items=[_out(n) for n in rows],
-        next_cursor=_encode_cursor(last) if more and last is not None else None,
+        next_cursor=_encode_cursor(last) if last is not None else None,
     )
 
 

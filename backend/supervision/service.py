@@ -14,6 +14,7 @@ from backend.auth.subject import Scope, Subject
 from backend.calendar.service import load_calendar
 from backend.calendar.workdays import WorkCalendar
 from backend.config import Settings
+from backend.core.paging import newest_first
 from backend.errors import ProblemCode, conflict, forbidden, invalid, not_found
 from backend.events import contract as ev
 from backend.events.record import SYSTEM, Entry, Who, build, member, write
@@ -236,14 +237,8 @@ def list_orders(
         q = q.where(col(SupervisionOrder.ticket_id) == ticket_id)
     if department_id is not None:
         q = q.where(col(SupervisionOrder.department_id) == department_id)
-    if before is not None:
-        q = q.where(col(SupervisionOrder.id) < before)
-    rows = list(
-        session.execute(q.order_by(col(SupervisionOrder.id).desc()).limit(limit + 1)).scalars()
-    )
-    page = rows[:limit]
-    items = _render(session, p, page, now)
-    return SupervisionPage(items=items, next_cursor=page[-1].id if len(rows) > limit else None)
+    page, next_cursor = newest_first(session, q, col(SupervisionOrder.id), before, limit)
+    return SupervisionPage(items=_render(session, p, page, now), next_cursor=next_cursor)
 
 
 def _load(session: Session, p: Subject, order_id: int, *, lock: bool = False) -> SupervisionOrder:

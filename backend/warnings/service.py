@@ -16,6 +16,7 @@ from sqlmodel import col
 
 from backend.auth.subject import Subject
 from backend.calendar.workdays import WorkCalendar
+from backend.core.paging import newest_first
 from backend.errors import ProblemCode, conflict, invalid, not_found
 from backend.models import (
     Category,
@@ -425,16 +426,8 @@ def list_warnings(
         q = q.where(col(ConcentrationWarning.department_id) == department_id)
     if rule_id is not None:
         q = q.where(col(ConcentrationWarning.rule_id) == rule_id)
-    if before is not None:
-        q = q.where(col(ConcentrationWarning.id) < before)
-    rows = list(
-        session.execute(q.order_by(col(ConcentrationWarning.id).desc()).limit(limit + 1)).scalars()
-    )
-    page = rows[:limit]
-    return WarningPage(
-        items=_render(session, p, page),
-        next_cursor=page[-1].id if len(rows) > limit else None,
-    )
+    page, next_cursor = newest_first(session, q, col(ConcentrationWarning.id), before, limit)
+    return WarningPage(items=_render(session, p, page), next_cursor=next_cursor)
 
 
 def _load(
